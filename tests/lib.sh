@@ -1,0 +1,71 @@
+# tests/lib.sh — helpers for integration and interop scripts (bash).
+# Source it; each assertion prints one TAP line, "ok - …" or "not ok - …".
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$ROOT/build/bin
+DEV=$ROOT/var/dev
+SAMPLES=$(cd "$ROOT/../shared/samples" 2>/dev/null && pwd || echo "$ROOT/tests/samples")
+T=$ROOT/build/test-tmp/$(basename "$0" .sh)
+rm -rf "$T"
+mkdir -p "$T"
+export SOFTHSM2_CONF=$DEV/softhsm2.conf
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$T/.out" 2>"$T/.err"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		sed 's/^/#   /' "$T/.err" | head -n 8
+	fi
+}
+
+# expect_exit DESC WANT CMD...: passes when CMD exits with status WANT.
+# Its stdout and stderr are left in $T/out and $T/err for later checks.
+expect_exit() {
+	local desc=$1 want=$2 got
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $got, want $want)"
+		sed 's/^/#   /' "$T/err" | head -n 8
+	fi
+	return 0
+}
+
+# expect_grep DESC PATTERN FILE: passes when FILE matches the extended regex.
+expect_grep() {
+	if grep -qE -- "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1 (no /$2/ in $(basename "$3"))"
+		sed 's/^/#   /' "$3" | head -n 8
+	fi
+}
+
+# expect_no_grep DESC PATTERN FILE: passes when FILE does not match.
+expect_no_grep() {
+	if grep -qE -- "$2" "$3"; then
+		not_ok "$1 (found /$2/ in $(basename "$3"))"
+		grep -E -- "$2" "$3" | head -n 4 | sed 's/^/#   /'
+	else
+		ok "$1"
+	fi
+}
+
+# expect_eq DESC GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1 (got '$2', want '$3')"
+	fi
+}
