@@ -1,0 +1,81 @@
+/*
+ * core/config.h — the civseal configuration file, shared by the CLI and both
+ * daemons.  An INI-style text file:
+ *
+ *   [pkcs11]
+ *   module = /usr/lib/softhsm/libsofthsm2.so
+ *   pin_file = pin              ; or: pin_env = CIVSEAL_PIN (never the PIN itself)
+ *   softhsm2_conf = softhsm2.conf
+ *
+ *   [trust]
+ *   anchors = trust.pem
+ *   crl = crl.pem
+ *
+ *   [office 01-BADINH]
+ *   name = UBND phường Ba Đình, Thành phố Hà Nội
+ *   key = pkcs11:token=civseal-dev;object=01-BADINH
+ *   cert = offices/01-BADINH.pem
+ *   chain = issuing-ca.pem
+ *
+ * Relative paths are relative to the directory of the file.  Unknown sections
+ * or keys, duplicates and malformed lines are errors naming file:line.
+ */
+#ifndef CS_CONFIG_H
+#define CS_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct cs_office {
+	char *code;		/* stable opaque id, e.g. "01-BADINH" */
+	char *name;		/* display name of the registry office (UBND) */
+	char *key_uri;		/* RFC 7512 PKCS#11 URI of the signing key */
+	char *cert_path;	/* PEM: the office certificate */
+	char *chain_path;	/* PEM: issuing CA certificate(s), may be NULL */
+};
+
+struct cs_config {
+	char *path;		/* the file read */
+	char *dir;		/* its directory, for relative paths */
+
+	/* [pkcs11] */
+	char *p11_module;
+	char *p11_pin_file;
+	char *p11_pin_env;
+	char *softhsm2_conf;
+
+	/* [trust] */
+	char *trust_anchors;
+	char *trust_crl;
+
+	/* [store] */
+	char *store_path;
+
+	/* [signd] */
+	char *signd_listen;
+	char *signd_clients;
+
+	/* [verifyd] */
+	char *verifyd_listen;
+	char *verify_base_url;
+
+	struct cs_office *offices;
+	size_t n_offices;
+};
+
+/* Read and check a config file; *out is owned by the caller. */
+int cs_config_load(const char *path, struct cs_config **out, struct cs_err *err);
+void cs_config_free(struct cs_config *cfg);
+
+/* The office with this code, or NULL when it is not configured. */
+const struct cs_office *cs_config_office(const struct cs_config *cfg,
+    const char *code);
+
+/*
+ * Export SOFTHSM2_CONF when the config names one, before a PKCS#11 module is
+ * loaded.  Returns 0 or CS_E_CONFIG.
+ */
+int cs_config_apply_env(const struct cs_config *cfg, struct cs_err *err);
+
+#endif
