@@ -24,16 +24,22 @@ cs_err_set(struct cs_err *err, int code, const char *fmt, ...)
 int
 cs_err_prefix(struct cs_err *err, const char *fmt, ...)
 {
-	char pre[CS_ERR_MSG_MAX], old[CS_ERR_MSG_MAX];
+	char old[CS_ERR_MSG_MAX];
 	va_list ap;
+	int n;
 
 	if (err == NULL)
 		return CS_E_INTERNAL;
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(err->msg) - 2) {
+		err->msg[n] = ':';
+		err->msg[n + 1] = ' ';
+		memcpy(err->msg + n + 2, old, sizeof(err->msg) - (size_t)n - 2);
+		err->msg[sizeof(err->msg) - 1] = '\0';
+	}
 	return err->code;
 }
 

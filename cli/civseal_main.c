@@ -1,0 +1,101 @@
+/*
+ * cli/civseal_main.c — the civseal command: dispatch to a subcommand.
+ * The program owns the global initialisation of libxml2 and xmlsec.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/xmlsec.h>
+
+#include "cli/cmd.h"
+
+/* Interim while subcommands land in parallel; removed once all exist. */
+#pragma weak cmd_sign
+#pragma weak cmd_verify
+#pragma weak cmd_hsm
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} cmds[] = {
+	{ "sign", cmd_sign, "validate a registration (JSON) and issue the signed XML" },
+	{ "verify", cmd_verify, "verify a signed document (signature, trust, policy)" },
+	{ "hsm", cmd_hsm, "HSM administration: init-token, keygen, list" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: civseal COMMAND [OPTIONS]  (civseal COMMAND --help)\n\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\nexit status: 0 success, 1 invalid input or document, "
+	    "2 usage, configuration or I/O error, 3 HSM failure\n");
+}
+
+static int
+crypto_init(void)
+{
+	xmlInitParser();
+	if (xmlSecInit() < 0) {
+		fprintf(stderr, "civseal: xmlsec initialisation failed\n");
+		return -1;
+	}
+	if (xmlSecCheckVersion() != 1) {
+		fprintf(stderr, "civseal: xmlsec library version mismatch\n");
+		return -1;
+	}
+	if (xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0) {
+		fprintf(stderr, "civseal: xmlsec OpenSSL backend initialisation failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+crypto_done(void)
+{
+	xmlSecCryptoShutdown();
+	xmlSecCryptoAppShutdown();
+	xmlSecShutdown();
+	xmlCleanupParser();
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		if (cmds[i].fn == NULL) {
+			fprintf(stderr, "civseal: '%s' is not in this build\n", argv[1]);
+			return 2;
+		}
+		if (crypto_init() != 0)
+			return 2;
+		rc = cmds[i].fn(argc - 1, argv + 1);
+		crypto_done();
+		return rc;
+	}
+	fprintf(stderr, "civseal: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
