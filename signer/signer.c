@@ -1,0 +1,300 @@
+/* signer/signer.c — the issuing pipeline; see signer.h. */
+#include "signer/signer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "pkcs11/key.h"
+#include "signer/xmldsig.h"
+
+struct office {
+	const struct cs_office *cfg;
+	X509 *cert;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;		/* NULL until first use */
+};
+
+struct signer {
+	const struct cs_config *cfg;
+	struct p11_ctx *p11;
+	struct office *offices;
+	size_t n;
+	pthread_mutex_t lock;	/* guards lazy key loading only */
+};
+
+static int
+read_certs(const char *path, STACK_OF(X509) **out, struct cs_err *err)
+{
+	STACK_OF(X509) *sk = NULL;
+	X509 *x;
+	FILE *f;
+	int r = CS_E_CONFIG;
+
+	*out = NULL;
+	if ((f = fopen(path, "r")) == NULL)
+		return cs_err_set(err, CS_E_CONFIG, "cannot open certificate %s",
+		    path);
+	if ((sk = sk_X509_new_null()) == NULL) {
+		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(sk, x) == 0) {
+			X509_free(x);
+			r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	ERR_clear_error();	/* the read loop ends on "no start line" */
+	if (sk_X509_num(sk) == 0) {
+		r = cs_err_set(err, CS_E_CONFIG, "no PEM certificate in %s", path);
+		goto out;
+	}
+	*out = sk;
+	sk = NULL;		/* transferred to caller */
+	r = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	fclose(f);
+	return r;
+}
+
+/* The subject serialNumber (2.5.4.5) is the office code: the verifier's contract. */
+static int
+check_office_cert(const struct cs_office *o, X509 *cert, struct cs_err *err)
+{
+	X509_NAME *subj = X509_get_subject_name(cert);
+	char code[128] = "";
+
+	if (X509_NAME_get_text_by_NID(subj, NID_serialNumber, code,
+	    sizeof(code)) <= 0 || strcmp(code, o->code) != 0)
+		return cs_err_set(err, CS_E_CONFIG,
+		    "certificate %s is for office '%s', not %s (subject "
+		    "serialNumber)", o->cert_path, code, o->code);
+	return 0;
+}
+
+static int
+load_office(struct office *o, const struct cs_office *cfg, struct cs_err *err)
+{
+	STACK_OF(X509) *sk = NULL;
+	int r;
+
+	o->cfg = cfg;
+	if ((r = read_certs(cfg->cert_path, &sk, err)) != 0)
+		return r;
+	o->cert = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+	if ((r = check_office_cert(cfg, o->cert, err)) != 0)
+		return r;
+	if (cfg->chain_path != NULL &&
+	    (r = read_certs(cfg->chain_path, &o->chain, err)) != 0)
+		return r;
+	return 0;
+}
+
+int
+signer_new(const struct cs_config *cfg, struct signer **out,
+    struct cs_err *err)
+{
+	struct signer *s = NULL;
+	size_t i;
+	int r = CS_E_INTERNAL;
+
+	*out = NULL;
+	if (cfg->p11_module == NULL) {
+		r = cs_err_set(err, CS_E_CONFIG, "%s: [pkcs11] module is not set",
+		    cfg->path);
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (cfg->n_offices > 0 &&
+	    (s->offices = calloc(cfg->n_offices, sizeof(*s->offices))) == NULL)) {
+		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->cfg = cfg;
+	for (i = 0; i < cfg->n_offices; i++) {
+		s->n = i + 1;
+		if ((r = load_office(&s->offices[i], &cfg->offices[i], err)) != 0) {
+			cs_err_prefix(err, "office %s", cfg->offices[i].code);
+			goto out;
+		}
+	}
+	if ((r = cs_config_apply_env(cfg, err)) != 0 ||
+	    (r = p11_ctx_new(cfg->p11_module, cfg->p11_pin_file,
+	    cfg->p11_pin_env, &s->p11, err)) != 0)
+		goto out;
+	*out = s;
+	s = NULL;		/* transferred to caller */
+	r = 0;
+out:
+	signer_free(s);
+	return r;
+}
+
+void
+signer_free(struct signer *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		EVP_PKEY_free(s->offices[i].key);
+		X509_free(s->offices[i].cert);
+		sk_X509_pop_free(s->offices[i].chain, X509_free);
+	}
+	free(s->offices);
+	p11_ctx_free(s->p11);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* The office key, loaded from the token on first use and checked against the certificate. */
+static int
+office_key(struct signer *s, struct office *o, EVP_PKEY **key,
+    struct cs_err *err)
+{
+	EVP_PKEY *k = NULL;
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (o->key == NULL) {
+		if ((r = p11_key_load(s->p11, o->cfg->key_uri, &k, err)) != 0) {
+			cs_err_prefix(err, "office %s", o->cfg->code);
+			goto out;
+		}
+		if (EVP_PKEY_eq(k, X509_get0_pubkey(o->cert)) != 1) {
+			EVP_PKEY_free(k);
+			r = cs_err_set(err, CS_E_CONFIG,
+			    "office %s: the HSM key %s does not match "
+			    "certificate %s", o->cfg->code, o->cfg->key_uri,
+			    o->cfg->cert_path);
+			goto out;
+		}
+		o->key = k;
+	}
+out:
+	*key = o->key;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int
+signer_load_keys(struct signer *s, struct cs_err *err)
+{
+	EVP_PKEY *k;
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->n; i++)
+		if ((r = office_key(s, &s->offices[i], &k, err)) != 0)
+			return r;
+	return 0;
+}
+
+static struct office *
+find_office(struct signer *s, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->offices[i].cfg->code, code) == 0)
+			return &s->offices[i];
+	return NULL;
+}
+
+/* Refuse to sign with a certificate that is not valid now. */
+static int
+check_validity(const struct office *o, struct cs_err *err)
+{
+	if (X509_cmp_current_time(X509_get0_notBefore(o->cert)) >= 0)
+		return cs_err_set(err, CS_E_CONFIG,
+		    "certificate of office %s is not valid yet", o->cfg->code);
+	if (X509_cmp_current_time(X509_get0_notAfter(o->cert)) <= 0)
+		return cs_err_set(err, CS_E_CONFIG,
+		    "certificate of office %s has expired", o->cfg->code);
+	return 0;
+}
+
+int
+signer_issue(struct signer *s, const char *json, size_t len,
+    const struct cs_date *today, struct signer_doc **out,
+    struct cs_problems *probs, struct cs_err *err)
+{
+	struct signer_doc *d = NULL;
+	struct office *o;
+	xmlDocPtr xml = NULL;
+	EVP_PKEY *key;
+	unsigned int mdlen = 0;
+	int i, r = CS_E_INTERNAL;
+
+	*out = NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = cs_doc_from_json(json, len, today, &d->doc, probs, err)) != 0)
+		goto out;
+	if ((o = find_office(s, d->doc->office)) == NULL) {
+		cs_problems_add(probs, "/office",
+		    "office %s is not configured on this signer", d->doc->office);
+		r = cs_err_set(err, CS_E_INVALID,
+		    "/office: office %s is not configured on this signer",
+		    d->doc->office);
+		goto out;
+	}
+	if ((r = check_validity(o, err)) != 0 ||
+	    (r = office_key(s, o, &key, err)) != 0)
+		goto out;
+	if ((r = cs_xml_header_init(&d->hdr, o->cfg->code, o->cfg->name,
+	    err)) != 0 ||
+	    (r = cs_xml_from_doc(d->doc, &d->hdr, &xml, err)) != 0)
+		goto out;
+	/* What we sign must be what the receivers' schema accepts. */
+	if ((r = cs_xml_schema_validate(xml, err)) != 0) {
+		cs_err_prefix(err, "internal: generated XML");
+		r = CS_E_INTERNAL;
+		goto out;
+	}
+	if ((r = signer_xmldsig_sign(xml, key, o->cert, o->chain, err)) != 0)
+		goto out;
+	if ((r = cs_xml_serialize(xml, &d->xml, &d->xml_len, err)) != 0)
+		goto out;
+	/* civseal never emits a document that does not verify. */
+	if ((r = signer_xmldsig_selfcheck(d->xml, d->xml_len, o->cert, err)) != 0)
+		goto out;
+	if (EVP_Digest(d->xml, d->xml_len, d->sha256, &mdlen, EVP_sha256(),
+	    NULL) != 1) {
+		r = cs_err_openssl(err, CS_E_CRYPTO, "SHA-256 of the document");
+		goto out;
+	}
+	for (i = 0; i < 32; i++)
+		snprintf(d->sha256_hex + 2 * i, 3, "%02x", d->sha256[i]);
+	*out = d;
+	d = NULL;		/* transferred to caller */
+	r = 0;
+out:
+	xmlFreeDoc(xml);
+	signer_doc_free(d);
+	return r;
+}
+
+void
+signer_doc_free(struct signer_doc *d)
+{
+	if (d == NULL)
+		return;
+	cs_doc_free(d->doc);
+	free(d->xml);
+	free(d);
+}

@@ -1,0 +1,54 @@
+/*
+ * signer/signer.h — issue a signed document from a registration request:
+ * validate and normalise (core/doc), map to XML (core/xml), check the schema,
+ * sign with the office key in the HSM (signer/xmldsig), check the signature
+ * once more with xmlsec, and hand back the exact bytes.
+ */
+#ifndef CS_SIGNER_H
+#define CS_SIGNER_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/doc.h"
+#include "core/err.h"
+#include "core/xml.h"
+
+struct signer;
+
+/* An issued document. */
+struct signer_doc {
+	struct cs_xml_header hdr;	/* id, office, signing time */
+	struct cs_doc *doc;		/* the normalised record */
+	char *xml;			/* the signed XML, NUL-terminated */
+	size_t xml_len;
+	unsigned char sha256[32];	/* of the xml bytes */
+	char sha256_hex[65];
+};
+
+/*
+ * A signer for the offices of cfg (which must outlive it).  Loads the
+ * PKCS#11 module and the office certificates; keys are found on first use.
+ * CS_E_CONFIG for a missing or inconsistent certificate, CS_E_HSM when the
+ * module cannot be loaded.
+ */
+int signer_new(const struct cs_config *cfg, struct signer **out,
+    struct cs_err *err);
+void signer_free(struct signer *s);
+
+/* Log in and load every office key now (for daemons: fail at start, not later). */
+int signer_load_keys(struct signer *s, struct cs_err *err);
+
+/*
+ * Validate json (len bytes) and issue the signed document.  today bounds
+ * "not in the future" (NULL: the clock).  Returns CS_E_INVALID with every
+ * problem in probs when the request is refused; CS_E_HSM when the HSM
+ * fails; CS_E_CRYPTO when the result would not verify (nothing is issued).
+ */
+int signer_issue(struct signer *s, const char *json, size_t len,
+    const struct cs_date *today, struct signer_doc **out,
+    struct cs_problems *probs, struct cs_err *err);
+
+void signer_doc_free(struct signer_doc *d);
+
+#endif
