@@ -258,8 +258,10 @@ signer_xmldsig_sign(xmlDocPtr xml, EVP_PKEY *key, X509 *cert,
 	 */
 	last = root->last;
 	if (last != NULL && last->type == XML_TEXT_NODE) {
-		if (xmlAddPrevSibling(last, xmlNewDocText(xml, BAD_CAST "\n  ")) ==
-		    NULL || xmlAddPrevSibling(last, sig) == NULL)
+		/* Text inserted next to text merges: place the element first. */
+		if (xmlAddPrevSibling(last, sig) == NULL ||
+		    xmlAddPrevSibling(sig, xmlNewDocText(xml, BAD_CAST "\n  ")) ==
+		    NULL)
 			goto nomem;
 	} else if (xmlAddChild(root, sig) == NULL)
 		goto nomem;
