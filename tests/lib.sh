@@ -69,3 +69,31 @@ expect_eq() {
 		not_ok "$1 (got '$2', want '$3')"
 	fi
 }
+
+# dev_conf DEST: a copy of the dev config with every path made absolute, so
+# that a test can change one setting in a file of its own.
+dev_conf() {
+	awk -v dev="$DEV" '
+	/^[ \t]*(pin_file|softhsm2_conf|anchors|crl|path|cert|chain|clients)[ \t]*=/ {
+		split($0, kv, "=")
+		key = kv[1]; val = substr($0, index($0, "=") + 1)
+		gsub(/^[ \t]+|[ \t]+$/, "", val)
+		if (val !~ /^\//) val = dev "/" val
+		print key "= " val
+		next
+	}
+	{ print }' "$DEV/civseal.conf" >"$1"
+}
+
+# json_get FILE EXPR: evaluate a Python expression on the JSON document j.
+json_get() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# sample_with FILE PYTHON OUT: a sample modified by a Python statement on j.
+sample_with() {
+	python3 -c 'import json,sys,unicodedata
+j=json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(j, open(sys.argv[3], "w"), ensure_ascii=False, indent=2)' "$1" "$2" "$3"
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# make run: after the build and `make dev`, show civseal working on the dev
+# token: sign a sample birth certificate and a death extract, verify both.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEV=$ROOT/var/dev
+BIN=$ROOT/build/bin
+SAMPLES=$(cd "$ROOT/../shared/samples" && pwd)
+OUT=$DEV/out
+mkdir -p "$OUT"
+
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "1. Sign a birth certificate (key in the SoftHSM2 token, never exported)"
+run "$BIN/civseal" sign --config "$DEV/civseal.conf" --in "$SAMPLES/birth-01.json" --out "$OUT/birth-01.xml"
+
+say "2. Sign a death extract"
+run "$BIN/civseal" sign --config "$DEV/civseal.conf" --in "$SAMPLES/death-01.json" --out "$OUT/death-01.xml"
+
+say "3. Verify them as a receiving office would"
+run "$BIN/civseal" verify --trust "$DEV/trust.pem" --crl "$DEV/crl.pem" "$OUT/birth-01.xml"
+run "$BIN/civseal" verify --config "$DEV/civseal.conf" "$OUT/death-01.xml"
+
+say "4. The same check by an independent implementation (xmlsec1)"
+run xmlsec1 --verify --trusted-pem "$DEV/trust.pem" --enabled-reference-uris empty "$OUT/birth-01.xml"
+
+say "5. A forged copy: the child's name changed after signing"
+sed 's|Nguyễn Ngọc Minh Châu|Nguyễn Ngọc Minh Anh|' "$OUT/birth-01.xml" >"$OUT/forged.xml"
+printf '$ civseal verify --config var/dev/civseal.conf %s\n' "$OUT/forged.xml"
+if "$BIN/civseal" verify --config "$DEV/civseal.conf" "$OUT/forged.xml"; then
+	echo "run-dev: the forged copy was accepted — this is a bug" >&2
+	exit 1
+fi
+echo "(refused, exit status 1)"
+
+say "Signed fields as JSON for a receiving system:"
+printf '$ civseal verify --config var/dev/civseal.conf --json %s\n' "$OUT/birth-01.xml"
+"$BIN/civseal" verify --config "$DEV/civseal.conf" --json "$OUT/birth-01.xml" | head -n 40
+
+cat <<TXT
+
+Everything lives in var/dev/ (git-ignored): the token (softhsm2.conf, tokens/),
+the PIN file (mode 0600), the PKI (trust.pem, crl.pem, issuing-ca.pem,
+offices/), and civseal.conf.  Try:
+
+  export SOFTHSM2_CONF=$DEV/softhsm2.conf
+  $BIN/civseal sign --config $DEV/civseal.conf --in ../shared/samples/birth-02.json --out /tmp/b2.xml
+  $BIN/civseal verify --config $DEV/civseal.conf --json /tmp/b2.xml
+  $BIN/civseal hsm list --module /usr/lib/softhsm/libsofthsm2.so --token civseal-dev --pin-file $DEV/pin
+TXT
