@@ -225,13 +225,15 @@ xmldsig_verify(xmlNodePtr sig, X509 *leaf, struct verifier_report *rep)
 	dctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
 	/* Same-document "#id" and external URIs are refused by xmlsec too. */
 	dctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
-	/* The allow-list again, enforced inside xmlsec (defence in depth). */
+	/*
+	 * The allow-list again, enforced inside xmlsec (defence in depth).
+	 * The implicit node-set-to-octets C14N after [enveloped-signature]
+	 * alone is added by xmlsec itself and needs no entry here.
+	 */
 	if (xmlSecDSigCtxEnableReferenceTransform(dctx,
 	    xmlSecTransformEnvelopedId) < 0 ||
 	    xmlSecDSigCtxEnableReferenceTransform(dctx,
 	    xmlSecTransformExclC14NId) < 0 ||
-	    xmlSecDSigCtxEnableReferenceTransform(dctx,
-	    xmlSecTransformInclC14NId) < 0 ||	/* implicit node-set to octets */
 	    xmlSecDSigCtxEnableReferenceTransform(dctx,
 	    xmlSecTransformSha256Id) < 0 ||
 	    xmlSecDSigCtxEnableSignatureTransform(dctx,

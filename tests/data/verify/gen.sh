@@ -141,7 +141,7 @@ cp "$W/rogue-root/ca.pem" "$OUT/rogue-root.pem"
 
 # sign NAME PKI CERTCODE DOC_OFFICE SIGNED_AT
 sign() {
-	local name=$1 p=$2 code=$3 docoff=$4 at=$5 alg
+	local name=$1 p=$2 code=$3 docoff=$4 at=$5 alg drop=${6:-}
 	alg=http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256
 	if openssl pkey -in "$W/$p-$code.key" -noout -text 2>/dev/null | grep -q 'RSA\|modulus'; then
 		alg=http://www.w3.org/2001/04/xmldsig-more#rsa-sha256
@@ -149,6 +149,9 @@ sign() {
 	sed -e "s/@ID@/019ab0c1-2f3e-7a4b-9c1d-0e2f3a4b5c6d/" \
 	    -e "s/@OFFICE@/$docoff/" -e "s/@SIGNED_AT@/$at/" -e "s|@SIGALG@|$alg|" \
 	    birth.xml.in >"$W/tmpl.xml"
+	if [ -n "$drop" ]; then	# the [enveloped-signature] transform list
+		sed -i 's|<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>||' "$W/tmpl.xml"
+	fi
 	xmlsec1 --sign --enabled-reference-uris empty \
 	    --privkey-pem "$W/$p-$code.key,$W/$p-$code.pem,$W/$p-ica/ca.pem" \
 	    --output "$OUT/$name.xml" "$W/tmpl.xml"
@@ -164,5 +167,6 @@ sign expired-later test 01-EXPIRED 01-EXPIRED 2024-06-01T03:00:00Z
 sign no-keyusage test 01-NOKU 01-NOKU 2026-01-15T03:00:00Z
 sign wrong-office test 01-BADINH 79-SAIGON 2026-01-15T03:00:00Z
 sign future test 01-BADINH 01-BADINH 2030-01-15T03:00:00Z
+sign enveloped-only test 01-BADINH 01-BADINH 2026-01-15T03:00:00Z drop
 sign rogue rogue 01-BADINH 01-BADINH 2026-01-15T03:00:00Z
 echo "fixtures written to $OUT"
