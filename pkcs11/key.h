@@ -1,13 +1,30 @@
 /*
  * pkcs11/key.h — private keys held in an HSM, through libp11.
  * (Contract agreed with the signer; the pkcs11 module owns this file.)
+ *
+ * Threads.  One struct p11_ctx serves the whole process.  p11_key_load
+ * (token search, login, key lookup) is serialised by a mutex inside the
+ * context.  An EVP_PKEY it returns may then be used by several threads at
+ * once: libp11 0.4.12 keeps a pool of PKCS#11 sessions per slot (up to 16,
+ * opened on demand, guarded by a per-slot mutex and condition variable) and
+ * every C_SignInit/C_Sign pair takes a session from the pool and gives it
+ * back, so concurrent EVP_PKEY_sign calls run on separate sessions; a 17th
+ * concurrent signer waits for a free session.  The module is initialised
+ * with CKF_OS_LOCKING_OK.  The login is per token, shared by all sessions.
+ *
+ * PINs.  Our copy of the PIN is wiped right after C_Login.  libp11 itself
+ * keeps a private copy (to log in again after a fork) until the context is
+ * freed; it cleanses it then.
  */
 #ifndef CS_P11_KEY_H
 #define CS_P11_KEY_H
 
+#include <stddef.h>
+
 #include <openssl/evp.h>
 
 #include "core/err.h"
+#include "pkcs11/ckr.h"
 
 struct p11_ctx;
 
@@ -15,18 +32,40 @@ struct p11_ctx;
  * Load the PKCS#11 module at module_path.  The user PIN comes from pin_file
  * (mode 0600 or stricter) or the environment variable pin_env, read only
  * when a token must be logged in, and wiped right after.  CS_E_HSM names
- * the cause (module not found, …).
+ * the cause ("PKCS#11 module /x.so cannot be loaded: ...", with the CKR_
+ * name when C_Initialize fails).  *out is owned by the caller.
  */
 int p11_ctx_new(const char *module_path, const char *pin_file,
     const char *pin_env, struct p11_ctx **out, struct cs_err *err);
+
+/* Log out, close every session and unload the module; NULL is a no-op.
+ * Every EVP_PKEY from p11_key_load must have been freed before. */
 void p11_ctx_free(struct p11_ctx *ctx);
 
 /*
  * The private key named by an RFC 7512 URI (token + object and/or id).
  * *out signs on the token through EVP_PKEY_sign; it must not outlive ctx.
- * CS_E_HSM: token not found, wrong PIN, key not found (with the CKR_ name).
+ * The caller frees it with EVP_PKEY_free.  A pin-source in the URI is used
+ * only when the context was given neither pin_file nor pin_env.
+ * CS_E_INVALID: the URI.  CS_E_HSM: token not found (naming the tokens
+ * present), login failed (with the CKR_ name), key not found.
  */
 int p11_key_load(struct p11_ctx *ctx, const char *uri, EVP_PKEY **out,
     struct cs_err *err);
+
+/* 1 when key is an EC key, 0 otherwise (RSA). */
+int p11_key_is_ec(const EVP_PKEY *key);
+
+/* "ec-p256", "rsa-2048", ... into buf (n bytes); returns buf. */
+const char *p11_key_describe(const EVP_PKEY *key, char *buf, size_t n);
+
+/*
+ * Sign a SHA-256 digest with key (on the token) and verify the signature
+ * in software against pub, or against key's own public part when pub is
+ * NULL: proves that the key signs and that it is the one pub belongs to.
+ * CS_E_HSM when signing fails (with the CKR_ name), CS_E_CRYPTO when the
+ * signature does not verify.
+ */
+int p11_key_check(EVP_PKEY *key, const EVP_PKEY *pub, struct cs_err *err);
 
 #endif
