@@ -429,7 +429,7 @@ check_one(struct p11_ctx *ctx, const char *name, const char *uri,
 		r = exit_for(&err);
 		goto out;
 	}
-	printf("ok %s %s signs on the token%s%s\n", name,
+	printf("ok %s %s %s signs on the token%s%s\n", name, uri,
 	    p11_key_describe(key, alg, sizeof(alg)),
 	    cert_path != NULL ? " and matches " : "",
 	    cert_path != NULL ? cert_path : "");
@@ -500,7 +500,8 @@ hsm_check(int argc, char **argv)
 		goto out;
 	}
 	if (key != NULL) {
-		rc = check_one(ctx, key, key, cert);
+		/* Not the URI in messages: a refused one may hold a pin-value. */
+		rc = check_one(ctx, "--key", key, cert);
 		goto out;
 	}
 	for (i = 0; i < cfg->n_offices; i++) {

@@ -310,7 +310,7 @@ p11_key_load(struct p11_ctx *c, const char *uri, EVP_PKEY **out,
 	EVP_PKEY *pk = NULL;
 	char name[160];
 	unsigned int i, ntok = 0;
-	int r = CS_E_INTERNAL, locked = 0, rescanned = 0;
+	int r = CS_E_INTERNAL, locked = 0;
 
 	*out = NULL;
 	if ((r = p11_uri_parse(uri, &u, err)) != 0)
@@ -329,7 +329,12 @@ p11_key_load(struct p11_ctx *c, const char *uri, EVP_PKEY **out,
 	locked = 1;
 	if ((r = library_matches(c, u, err)) != 0)
 		goto out;
-again:
+	/*
+	 * The slot list is the one read when the context began: libp11
+	 * 0.4.12's PKCS11_update_slots crashed here when asked to rescan, and
+	 * a fresh enumeration would free the key objects behind EVP_PKEYs
+	 * already handed out.  A token made later needs a new context.
+	 */
 	for (i = 0; i < c->nslots && key == NULL; i++) {
 		if (c->slots[i].token == NULL ||
 		    !token_matches(c->slots[i].token, u))
@@ -338,13 +343,6 @@ again:
 		slot = &c->slots[i];
 		if ((r = find_key(c, slot, u, &key, err)) != 0)
 			goto out;
-	}
-	if (ntok == 0 && !rescanned) {
-		/* A token may have been initialised since the context began. */
-		rescanned = 1;
-		if (PKCS11_update_slots(c->p11, &c->slots, &c->nslots) == 0)
-			goto again;
-		ERR_clear_error();
 	}
 	if (ntok == 0) {
 		r = token_not_found(c, u, err);
