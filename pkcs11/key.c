@@ -13,11 +13,10 @@
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
 
 #include "pkcs11/pin.h"
 #include "pkcs11/uri.h"
-
-#define CKR_PIN_INCORRECT_ 0xa0UL	/* without pulling in pkcs11.h */
 
 struct p11_ctx {
 	PKCS11_CTX *p11;
@@ -240,7 +239,7 @@ login(struct p11_ctx *c, PKCS11_SLOT *slot, const struct p11_uri *u,
 		ckr = p11_take_ckr();
 		return cs_err_set(err, CS_E_HSM, "login to token %s failed: %s%s",
 		    t->label, ckr != 0 ? p11_strerror(ckr) : "C_Login failed",
-		    ckr == CKR_PIN_INCORRECT_ ? " (wrong PIN)" : "");
+		    ckr == CKR_PIN_INCORRECT ? " (wrong PIN)" : "");
 	}
 	return 0;
 }

@@ -12,6 +12,15 @@
  * concurrent signer waits for a free session.  The module is initialised
  * with CKF_OS_LOCKING_OK.  The login is per token, shared by all sessions.
  *
+ * Slots.  The token list is read once, by p11_ctx_new: a token initialised
+ * later needs a new context (libp11 0.4.12's PKCS11_update_slots crashed
+ * when we tried to rescan, and a fresh enumeration would free the key
+ * objects behind EVP_PKEYs already handed out).
+ *
+ * Errors.  libp11 puts a module's CKR_* value on the OpenSSL error queue as
+ * the reason of an error whose library is ERR_get_CKR_code(); p11_take_ckr
+ * (pkcs11/ckr.h) fetches it and p11_strerror names it.
+ *
  * PINs.  Our copy of the PIN is wiped right after C_Login.  libp11 itself
  * keeps a private copy (to log in again after a fork) until the context is
  * freed; it cleanses it then.
