@@ -15,6 +15,7 @@
 #pragma weak cmd_sign
 #pragma weak cmd_verify
 #pragma weak cmd_hsm
+#pragma weak cmd_audit
 
 static const struct {
 	const char *name;
@@ -24,6 +25,7 @@ static const struct {
 	{ "sign", cmd_sign, "validate a registration (JSON) and issue the signed XML" },
 	{ "verify", cmd_verify, "verify a signed document (signature, trust, policy)" },
 	{ "hsm", cmd_hsm, "HSM administration: init-token, keygen, list" },
+	{ "audit", cmd_audit, "verify the register's hash-chained audit log" },
 };
 
 static void
