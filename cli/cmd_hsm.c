@@ -143,11 +143,21 @@ fail(const char *sub, const struct cs_err *err)
 	return exit_for(err);
 }
 
+/* Usage errors are one line too; the full usage is behind --help. */
 static int
-missing(const char *sub, const char *opt, void (*help)(FILE *))
+missing(const char *sub, const char *opt)
 {
-	fprintf(stderr, "civseal hsm %s: %s is required\n", sub, opt);
-	help(stderr);
+	fprintf(stderr, "civseal hsm %s: %s is required (see civseal hsm %s "
+	    "--help)\n", sub, opt, sub);
+	return EXIT_USAGE;
+}
+
+/* getopt_long returned '?' or ':' (opterr is 0: we print the one line). */
+static int
+bad_option(const char *sub, char **argv)
+{
+	fprintf(stderr, "civseal hsm %s: unknown option or missing value: "
+	    "'%s' (see civseal hsm %s --help)\n", sub, argv[optind - 1], sub);
 	return EXIT_USAGE;
 }
 
@@ -206,6 +216,7 @@ hsm_init_token(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "m:l:s:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': module = optarg; break;
@@ -213,7 +224,7 @@ hsm_init_token(int argc, char **argv)
 		case 's': so_pin = optarg; break;
 		case 'p': pin = optarg; break;
 		case 'h': usage_init(stdout); return EXIT_OK;
-		default: usage_init(stderr); return EXIT_USAGE;
+		default: return bad_option("init-token", argv);
 		}
 	}
 	if (optind != argc) {
@@ -222,13 +233,13 @@ hsm_init_token(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (module == NULL)
-		return missing("init-token", "--module", usage_init);
+		return missing("init-token", "--module");
 	if (label == NULL)
-		return missing("init-token", "--label", usage_init);
+		return missing("init-token", "--label");
 	if (so_pin == NULL)
-		return missing("init-token", "--so-pin-file", usage_init);
+		return missing("init-token", "--so-pin-file");
 	if (pin == NULL)
-		return missing("init-token", "--pin-file", usage_init);
+		return missing("init-token", "--pin-file");
 	if (p11_admin_open(module, &a, &err) != 0 ||
 	    p11_admin_init_token(a, label, so_pin, pin, &err) != 0) {
 		rc = fail("init-token", &err);
@@ -264,6 +275,7 @@ hsm_keygen(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "m:t:p:l:i:y:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': module = optarg; break;
@@ -273,7 +285,7 @@ hsm_keygen(int argc, char **argv)
 		case 'i': id_s = optarg; break;
 		case 'y': type_s = optarg; break;
 		case 'h': usage_keygen(stdout); return EXIT_OK;
-		default: usage_keygen(stderr); return EXIT_USAGE;
+		default: return bad_option("keygen", argv);
 		}
 	}
 	if (optind != argc) {
@@ -282,15 +294,15 @@ hsm_keygen(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (module == NULL)
-		return missing("keygen", "--module", usage_keygen);
+		return missing("keygen", "--module");
 	if (token == NULL)
-		return missing("keygen", "--token", usage_keygen);
+		return missing("keygen", "--token");
 	if (pin == NULL)
-		return missing("keygen", "--pin-file", usage_keygen);
+		return missing("keygen", "--pin-file");
 	if (label == NULL)
-		return missing("keygen", "--label", usage_keygen);
+		return missing("keygen", "--label");
 	if (id_s == NULL)
-		return missing("keygen", "--id", usage_keygen);
+		return missing("keygen", "--id");
 	if (parse_hex(id_s, id, sizeof(id), &id_len) != 0) {
 		fprintf(stderr, "civseal hsm keygen: --id '%s' is not 1 to 64 "
 		    "bytes of hex\n", id_s);
@@ -341,6 +353,7 @@ hsm_list(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "m:t:p:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': module = optarg; break;
@@ -348,7 +361,7 @@ hsm_list(int argc, char **argv)
 		case 'p': pin = optarg; break;
 		case 'c': config = optarg; break;
 		case 'h': usage_list(stdout); return EXIT_OK;
-		default: usage_list(stderr); return EXIT_USAGE;
+		default: return bad_option("list", argv);
 		}
 	}
 	if (optind != argc) {
@@ -362,12 +375,11 @@ hsm_list(int argc, char **argv)
 		goto out;
 	}
 	if (module == NULL) {
-		rc = missing("list", "--module (or --config)", usage_list);
+		rc = missing("list", "--module (or --config)");
 		goto out;
 	}
 	if (pin == NULL) {
-		rc = missing("list", "--pin-file (or --config with pin_file)",
-		    usage_list);
+		rc = missing("list", "--pin-file (or --config with pin_file)");
 		goto out;
 	}
 	if (p11_admin_open(module, &a, &err) != 0 ||
@@ -462,6 +474,7 @@ hsm_check(int argc, char **argv)
 	int c, r, rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:o:m:p:k:x:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
@@ -471,7 +484,7 @@ hsm_check(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'x': cert = optarg; break;
 		case 'h': usage_check(stdout); return EXIT_OK;
-		default: usage_check(stderr); return EXIT_USAGE;
+		default: return bad_option("check", argv);
 		}
 	}
 	if (optind != argc) {
@@ -481,8 +494,7 @@ hsm_check(int argc, char **argv)
 	}
 	if ((config == NULL) == (key == NULL)) {
 		fprintf(stderr, "civseal hsm check: give either --config or "
-		    "--key\n");
-		usage_check(stderr);
+		    "--key (see civseal hsm check --help)\n");
 		return EXIT_USAGE;
 	}
 	if (config != NULL &&
@@ -491,7 +503,7 @@ hsm_check(int argc, char **argv)
 		goto out;
 	}
 	if (module == NULL) {
-		rc = missing("check", "--module (or --config)", usage_check);
+		rc = missing("check", "--module (or --config)");
 		goto out;
 	}
 	if (p11_ctx_new(module, pin, cfg != NULL ? cfg->p11_pin_env : NULL,
@@ -539,7 +551,8 @@ cmd_hsm(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "civseal hsm: a command is required: init-token, "
+		    "keygen, list or check (see civseal hsm --help)\n");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -550,7 +563,7 @@ cmd_hsm(int argc, char **argv)
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "civseal hsm: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	fprintf(stderr, "civseal hsm: unknown command '%s' (see civseal hsm "
+	    "--help)\n", argv[1]);
 	return EXIT_USAGE;
 }
