@@ -51,7 +51,7 @@ say() { echo "dev-setup: $*"; }
 
 [ -x "$CIVSEAL" ] || die "$CIVSEAL not built (run make)"
 "$CIVSEAL" hsm --help >/dev/null 2>&1 ||
-	die "$CIVSEAL has no 'hsm' command in this build"
+	die "$CIVSEAL has no 'hsm' command in this build (cmd_hsm must be linked into civseal; CIVSEAL=path selects another binary)"
 [ -f "$MODULE" ] || die "PKCS#11 module $MODULE not found (apt-get install softhsm2)"
 command -v openssl >/dev/null || die "openssl not found"
 
