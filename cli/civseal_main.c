@@ -15,7 +15,6 @@
 #pragma weak cmd_sign
 #pragma weak cmd_verify
 #pragma weak cmd_hsm
-#pragma weak cmd_audit
 
 static const struct {
 	const char *name;
