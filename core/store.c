@@ -915,6 +915,7 @@ batch_run(struct cs_store *st, struct wq_item *batch)
 	double t0, dt;
 
 	pthread_mutex_lock(&st->wmu);
+	/* commit_seconds: from BEGIN to the end of COMMIT (its fsync). */
 	t0 = mono_seconds();
 	if (db_exec(st, st->wdb, "BEGIN IMMEDIATE", &berr) != 0) {
 		batch_fail(batch, CS_E_UNAVAILABLE, &berr);

@@ -373,6 +373,9 @@ test_revoke_sets_status_and_twice_is_refused(void **state)
 	(void)state;
 	put_ok(st, 1, NULL);
 	doc_id(1, id);
+	/* The reason goes into the audit detail (JSON): UTF-8 only. */
+	assert_int_equal(cs_store_revoke(st, id, "bad \xff byte", NULL,
+	    "hotich", &err), CS_E_INVALID);
 	assert_int_equal(cs_store_revoke(st, id, "court decision 12/2025",
 	    NULL, "hotich", &err), 0);
 	assert_int_equal(cs_store_get(st, id, 0, &got, &err), 0);
