@@ -1,0 +1,693 @@
+/* core/httpd.c — HTTP plumbing over libmicrohttpd; see httpd.h. */
+#include "core/httpd.h"
+
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/rand.h>
+
+#include "core/log.h"
+
+#define DEF_CONN_LIMIT 512
+#define DEF_TIMEOUT_S 30
+#define DEF_CONN_MEM (64 * 1024)
+#define DEF_MAX_BODY (256 * 1024)
+#define MAX_RESP_HEADERS 16
+#define RID_MAX 65
+#define LOG_PATH_MAX 256
+
+struct cs_httpd {
+	struct cs_httpd_opts opts;
+	struct MHD_Daemon *mhd;
+	MHD_socket listen_fd;		/* after quiesce: ours to close after stop */
+	unsigned port;
+	atomic_uint inflight;
+	atomic_int draining;
+};
+
+struct cs_httpd_req {
+	struct cs_httpd *h;
+	struct MHD_Connection *conn;
+	char *method;
+	char *path;
+	char rid[RID_MAX];
+	const char *route;
+	struct timespec start;
+	char *body;
+	size_t body_len, body_cap;
+	int too_large;
+	int replied;
+	int queue_failed;
+	unsigned status;
+	size_t resp_bytes;
+	char *hdr_name[MAX_RESP_HEADERS];
+	char *hdr_value[MAX_RESP_HEADERS];
+	size_t n_hdr;
+	json_t *log;			/* extra access-log members */
+	void *user;
+};
+
+/* --- request ------------------------------------------------------------ */
+
+/* A client's X-Request-Id is kept when it is short and harmless to log. */
+static int
+rid_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' &&
+		    s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
+		    s[n] == '-' || s[n] == '_' || s[n] == '.' || s[n] == ':'))
+			return 0;
+	return n > 0 && n < RID_MAX;
+}
+
+static void
+rid_new(char *buf)
+{
+	static atomic_ullong fallback;
+	unsigned char r[12];
+	size_t i;
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		/* Unique is what matters here, not unpredictable. */
+		unsigned long long c = atomic_fetch_add(&fallback, 1);
+
+		memset(r, 0, sizeof(r));
+		memcpy(r, &c, sizeof(c));
+	}
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+}
+
+static void
+req_free(struct cs_httpd_req *req)
+{
+	size_t i;
+
+	if (req == NULL)
+		return;
+	for (i = 0; i < req->n_hdr; i++) {
+		free(req->hdr_name[i]);
+		free(req->hdr_value[i]);
+	}
+	json_decref(req->log);
+	free(req->body);
+	free(req->method);
+	free(req->path);
+	free(req);
+}
+
+static struct cs_httpd_req *
+req_new(struct cs_httpd *h, struct MHD_Connection *c, const char *url,
+    const char *method)
+{
+	struct cs_httpd_req *req;
+	const char *rid;
+
+	if ((req = calloc(1, sizeof(*req))) == NULL ||
+	    (req->method = strdup(method)) == NULL ||
+	    (req->path = strdup(url)) == NULL ||
+	    (req->log = json_object()) == NULL) {
+		req_free(req);
+		return NULL;
+	}
+	req->h = h;
+	req->conn = c;
+	req->route = "other";
+	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+	if (rid != NULL && rid_ok(rid))
+		snprintf(req->rid, sizeof(req->rid), "%s", rid);
+	else
+		rid_new(req->rid);
+	return req;
+}
+
+const char *
+cs_httpd_method(const struct cs_httpd_req *req)
+{
+	return req->method;
+}
+
+const char *
+cs_httpd_path(const struct cs_httpd_req *req)
+{
+	return req->path;
+}
+
+const char *
+cs_httpd_request_id(const struct cs_httpd_req *req)
+{
+	return req->rid;
+}
+
+const char *
+cs_httpd_header(const struct cs_httpd_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct count_ctx {
+	const char *name;
+	unsigned n;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct count_ctx *cc = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, cc->name) == 0)
+		cc->n++;
+	return MHD_YES;
+}
+
+unsigned
+cs_httpd_header_count(const struct cs_httpd_req *req, const char *name)
+{
+	struct count_ctx cc = { name, 0 };
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_header, &cc);
+	return cc.n;
+}
+
+long long
+cs_httpd_content_length(const struct cs_httpd_req *req)
+{
+	const char *v = cs_httpd_header(req, "Content-Length");
+	char *end;
+	long long n;
+
+	if (v == NULL)
+		return -1;
+	n = strtoll(v, &end, 10);
+	if (end == v || *end != '\0' || n < 0)
+		return -1;
+	return n;
+}
+
+const char *
+cs_httpd_body(const struct cs_httpd_req *req, size_t *len)
+{
+	*len = req->body_len;
+	return req->body != NULL ? req->body : "";
+}
+
+double
+cs_httpd_elapsed(const struct cs_httpd_req *req)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - req->start.tv_sec) +
+	    (double)(now.tv_nsec - req->start.tv_nsec) / 1e9;
+}
+
+void
+cs_httpd_set_user(struct cs_httpd_req *req, void *user)
+{
+	req->user = user;
+}
+
+void *
+cs_httpd_user(const struct cs_httpd_req *req)
+{
+	return req->user;
+}
+
+void
+cs_httpd_set_route(struct cs_httpd_req *req, const char *route)
+{
+	req->route = route;	/* a string literal of the application */
+}
+
+void
+cs_httpd_log_str(struct cs_httpd_req *req, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_set_new(req->log, key, json_string(value));
+}
+
+int
+cs_httpd_replied(const struct cs_httpd_req *req)
+{
+	return req->replied;
+}
+
+/* --- replies ------------------------------------------------------------ */
+
+void
+cs_httpd_add_header(struct cs_httpd_req *req, const char *name,
+    const char *value)
+{
+	if (req->n_hdr >= MAX_RESP_HEADERS)
+		return;
+	if ((req->hdr_name[req->n_hdr] = strdup(name)) == NULL ||
+	    (req->hdr_value[req->n_hdr] = strdup(value)) == NULL) {
+		free(req->hdr_name[req->n_hdr]);
+		return;
+	}
+	req->n_hdr++;
+}
+
+int
+cs_httpd_reply(struct cs_httpd_req *req, unsigned status,
+    const char *content_type, const void *body, size_t len)
+{
+	struct MHD_Response *resp;
+	size_t i;
+	int ok = 1;
+
+	if (req->replied)
+		return -1;
+	req->replied = 1;
+	req->status = status;
+	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL) {
+		req->queue_failed = 1;
+		return -1;
+	}
+	if (content_type != NULL)
+		ok &= MHD_add_response_header(resp, "Content-Type",
+		    content_type) == MHD_YES;
+	ok &= MHD_add_response_header(resp, "X-Request-Id", req->rid) == MHD_YES;
+	ok &= MHD_add_response_header(resp, "X-Content-Type-Options",
+	    "nosniff") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Cache-Control", "no-store") ==
+	    MHD_YES;
+	/* Draining: tell keep-alive clients to go, so the stop is not held up. */
+	if (atomic_load(&req->h->draining))
+		ok &= MHD_add_response_header(resp, "Connection", "close") ==
+		    MHD_YES;
+	for (i = 0; i < req->n_hdr; i++)
+		ok &= MHD_add_response_header(resp, req->hdr_name[i],
+		    req->hdr_value[i]) == MHD_YES;
+	if (!ok || MHD_queue_response(req->conn, status, resp) != MHD_YES)
+		req->queue_failed = 1;
+	MHD_destroy_response(resp);
+	req->resp_bytes = len;
+	return req->queue_failed ? -1 : 0;
+}
+
+int
+cs_httpd_reply_json(struct cs_httpd_req *req, unsigned status, json_t *body)
+{
+	char *s = NULL;
+	int r;
+
+	if (body != NULL)
+		s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (s == NULL)
+		return cs_httpd_reply_problem(req, 500, "internal",
+		    "the response could not be formatted", NULL);
+	r = cs_httpd_reply(req, status, "application/json", s, strlen(s));
+	free(s);
+	return r;
+}
+
+int
+cs_httpd_reply_problem(struct cs_httpd_req *req, unsigned status,
+    const char *code, const char *detail, json_t *extra)
+{
+	json_t *p;
+	char type[128], *s = NULL;
+	const char *title = MHD_get_reason_phrase_for(status);
+	int r;
+
+	snprintf(type, sizeof(type), "urn:civseal:problem:%s", code);
+	p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type,
+	    "title", title != NULL && *title != '\0' ? title : "Error",
+	    "status", (int)status, "detail", detail != NULL ? detail : "",
+	    "code", code, "request_id", req->rid);
+	if (p != NULL && json_is_object(extra))
+		json_object_update(p, extra);
+	json_decref(extra);
+	cs_httpd_log_str(req, "code", code);
+	if (p != NULL)
+		s = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(p);
+	if (s == NULL) {
+		static const char oom[] = "{\"status\":500,\"code\":\"internal\"}";
+
+		return cs_httpd_reply(req, 500, "application/problem+json",
+		    oom, sizeof(oom) - 1);
+	}
+	r = cs_httpd_reply(req, status, "application/problem+json", s,
+	    strlen(s));
+	free(s);
+	return r;
+}
+
+/* --- libmicrohttpd callbacks ------------------------------------------ */
+
+static int
+body_append(struct cs_httpd_req *req, const char *data, size_t n)
+{
+	size_t max = req->h->opts.max_body, cap;
+	char *p;
+
+	if (req->too_large)
+		return 0;
+	if (n > max - req->body_len) {
+		/* Keep reading (and dropping) so the 413 can be sent cleanly. */
+		req->too_large = 1;
+		free(req->body);
+		req->body = NULL;
+		req->body_len = req->body_cap = 0;
+		return 0;
+	}
+	if (req->body_len + n + 1 > req->body_cap) {
+		cap = req->body_cap > 0 ? req->body_cap : 4096;
+		while (cap < req->body_len + n + 1)
+			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		if ((p = realloc(req->body, cap)) == NULL)
+			return -1;
+		req->body = p;
+		req->body_cap = cap;
+	}
+	memcpy(req->body + req->body_len, data, n);
+	req->body_len += n;
+	req->body[req->body_len] = '\0';
+	return 0;
+}
+
+static void
+too_large(struct cs_httpd_req *req)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "the request body is larger than "
+	    "%zu bytes", req->h->opts.max_body);
+	cs_httpd_reply_problem(req, 413, "body-too-large", detail, NULL);
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct cs_httpd *h = cls;
+	struct cs_httpd_req *req = *con_cls;
+	long long clen;
+
+	(void)version;
+	if (req == NULL) {
+		if ((req = req_new(h, c, url, method)) == NULL)
+			return MHD_NO;	/* out of memory: drop the connection */
+		*con_cls = req;
+		atomic_fetch_add(&h->inflight, 1);
+		if (h->opts.on_headers != NULL)
+			h->opts.on_headers(h->opts.ctx, req);
+		if (!req->replied && (clen = cs_httpd_content_length(req)) >= 0 &&
+		    (unsigned long long)clen > h->opts.max_body)
+			too_large(req);	/* refused before reading it */
+		return req->queue_failed ? MHD_NO : MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!req->replied && body_append(req, upload_data,
+		    *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->replied)
+		return req->queue_failed ? MHD_NO : MHD_YES;
+	if (req->too_large)
+		too_large(req);
+	else if (h->opts.on_request != NULL)
+		h->opts.on_request(h->opts.ctx, req);
+	if (!req->replied)
+		cs_httpd_reply_problem(req, 500, "internal",
+		    "the request was not answered", NULL);
+	return req->queue_failed ? MHD_NO : MHD_YES;
+}
+
+/* The request path as logged: printable ASCII, bounded. */
+static void
+log_path(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i < n - 1; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct cs_httpd *h = cls;
+	struct cs_httpd_req *req = *con_cls;
+	char path[LOG_PATH_MAX], method[16], status[8];
+	const char *outcome;
+	double ms;
+	json_t *line;
+
+	(void)c;
+	if (req == NULL)
+		return;
+	*con_cls = NULL;
+	ms = cs_httpd_elapsed(req) * 1000.0;
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+		outcome = "sent";
+		break;
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		outcome = "timeout";
+		break;
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		outcome = "shutdown";
+		break;
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		outcome = "client-abort";
+		break;
+	default:
+		outcome = "error";
+		break;
+	}
+	log_path(path, sizeof(path), req->path);
+	log_path(method, sizeof(method), req->method);
+	line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:f}",
+	    "rid", req->rid, "method", method, "path", path,
+	    "route", req->route, "status", (int)req->status,
+	    "outcome", outcome, "bytes", (json_int_t)req->resp_bytes,
+	    "ms", (double)(long long)(ms * 10.0 + 0.5) / 10.0);
+	if (line != NULL)
+		json_object_update(line, req->log);
+	cs_log_event(req->status >= 500 || toe !=
+	    MHD_REQUEST_TERMINATED_COMPLETED_OK ? CS_LOG_WARN : CS_LOG_INFO,
+	    "http_request", line);
+	if (h->opts.metrics != NULL) {
+		snprintf(status, sizeof(status), "%u", req->status);
+		cs_metrics_add(h->opts.metrics, CS_HTTPD_METRIC_REQUESTS, 1,
+		    "route", req->route, "status", req->status != 0 ? status :
+		    "none", NULL);
+	}
+	if (h->opts.on_done != NULL)
+		h->opts.on_done(h->opts.ctx, req);
+	req_free(req);
+	atomic_fetch_sub(&h->inflight, 1);
+}
+
+__attribute__((format(printf, 2, 0)))
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	cs_logf(CS_LOG_WARN, "httpd", "%s", msg);
+}
+
+/* --- daemon --------------------------------------------------------------- */
+
+/* "host:port" or "[v6]:port" into a socket address. */
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
+    struct cs_err *err)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	const char *colon, *port;
+	size_t hl;
+	int rc;
+
+	if (s == NULL || *s == '\0')
+		return cs_err_set(err, CS_E_CONFIG, "listen address is empty");
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		hl = (size_t)(close - s - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			goto bad;
+		memcpy(host, s + 1, hl);
+		port = close + 2;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    strchr(s, ':') != colon)
+			goto bad;
+		hl = (size_t)(colon - s);
+		if (hl == 0 || hl >= sizeof(host))
+			goto bad;
+		memcpy(host, s, hl);
+		port = colon + 1;
+	}
+	host[hl] = '\0';
+	if (*port == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    atol(port) > 65535)
+		goto bad;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		return cs_err_set(err, CS_E_CONFIG, "listen address %s: %s", s,
+		    gai_strerror(rc));
+	if (res->ai_addrlen > sizeof(*ss)) {
+		freeaddrinfo(res);
+		goto bad;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+bad:
+	return cs_err_set(err, CS_E_CONFIG, "listen address '%s' is not "
+	    "HOST:PORT or [IPV6]:PORT", s);
+}
+
+int
+cs_httpd_start(const struct cs_httpd_opts *opts, struct cs_httpd **out,
+    struct cs_err *err)
+{
+	struct cs_httpd *h = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	const union MHD_DaemonInfo *info;
+	unsigned flags;
+	long cpus;
+	int r;
+
+	*out = NULL;
+	if ((r = parse_listen(opts->listen, &ss, &sslen, err)) != 0)
+		return r;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	h->opts = *opts;
+	h->listen_fd = MHD_INVALID_SOCKET;
+	if (h->opts.threads == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		h->opts.threads = cpus > 2 ? (unsigned)cpus : 2;
+	}
+	if (h->opts.conn_limit == 0)
+		h->opts.conn_limit = DEF_CONN_LIMIT;
+	if (h->opts.timeout_s == 0)
+		h->opts.timeout_s = DEF_TIMEOUT_S;
+	if (h->opts.conn_mem_limit == 0)
+		h->opts.conn_mem_limit = DEF_CONN_MEM;
+	if (h->opts.max_body == 0)
+		h->opts.max_body = DEF_MAX_BODY;
+	if (h->opts.metrics != NULL &&
+	    (r = cs_metrics_declare(h->opts.metrics, CS_HTTPD_METRIC_REQUESTS,
+	    CS_METRIC_COUNTER, 1, "HTTP requests answered, by route template "
+	    "and status", NULL, 0, err)) != 0 && r != CS_E_CONFLICT)
+		goto fail;
+	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, h->opts.threads,
+	    MHD_OPTION_CONNECTION_LIMIT, h->opts.conn_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, h->opts.timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->opts.conn_mem_limit,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, h,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		r = cs_err_set(err, CS_E_IO, "cannot listen on %s (in use, or "
+		    "not an address of this host)", opts->listen);
+		goto fail;
+	}
+	if ((info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT)) !=
+	    NULL)
+		h->port = info->port;
+	*out = h;
+	return 0;
+fail:
+	free(h);
+	return r;
+}
+
+unsigned
+cs_httpd_port(const struct cs_httpd *h)
+{
+	return h->port;
+}
+
+unsigned
+cs_httpd_inflight(const struct cs_httpd *h)
+{
+	return atomic_load(&h->inflight);
+}
+
+void
+cs_httpd_quiesce(struct cs_httpd *h)
+{
+	if (h == NULL || atomic_exchange(&h->draining, 1))
+		return;
+	h->listen_fd = MHD_quiesce_daemon(h->mhd);
+}
+
+unsigned
+cs_httpd_wait_idle(struct cs_httpd *h, unsigned timeout_ms)
+{
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	unsigned waited = 0, n;
+
+	while ((n = atomic_load(&h->inflight)) > 0 && waited < timeout_ms) {
+		nanosleep(&tick, NULL);
+		waited += 20;
+	}
+	return n;
+}
+
+void
+cs_httpd_stop(struct cs_httpd *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->mhd);
+	/* MHD hands the quiesced socket to us, to close only after the stop. */
+	if (h->listen_fd != MHD_INVALID_SOCKET)
+		close(h->listen_fd);
+	free(h);
+}
