@@ -50,7 +50,7 @@ civil_from_days(long z, struct cs_date *out)
 	out->d = (int)d;
 }
 
-/* n ASCII digits at s as an int, or -1.  isdigit() would accept locale digits. */
+/* n ASCII digits at s as an int, or -1 (isdigit() may accept locale digits). */
 static int
 digits(const char *s, int n)
 {
@@ -81,7 +81,7 @@ cs_date_valid(const struct cs_date *d)
 	return d->d >= 1 && d->d <= n;
 }
 
-/* Parse the first 10 bytes of s as YYYY-MM-DD; the caller checks what follows. */
+/* The first 10 bytes of s as YYYY-MM-DD; the caller checks what follows. */
 static int
 parse_date10(const char *s, struct cs_date *out, struct cs_err *err)
 {
@@ -183,7 +183,7 @@ cs_date_format(const struct cs_date *d, char *buf, size_t len)
 	snprintf(buf, len, "%04d-%02d-%02d", d->y, d->m, d->d);
 }
 
-/* Seconds are always written, so "T04:30+07:00" comes back as "T04:30:00+07:00". */
+/* Seconds are always written: "T04:30+07:00" comes back "T04:30:00+07:00". */
 void
 cs_datetime_format(const struct cs_datetime *t, char *buf, size_t len)
 {

@@ -23,7 +23,8 @@
 #include "core/text.h"
 
 #define PATH_MAX_LEN CS_PROBLEM_PATH_MAX
-#define VIETNAM "Việt Nam"	/* NFC; DOMAIN §5: the country's Vietnamese name */
+/* NFC; DOMAIN §5: nationality is the country's Vietnamese name. */
+#define VIETNAM "Việt Nam"
 #define TITLE_CHAIRMAN "Chủ tịch"
 #define TITLE_VICE_CHAIRMAN "Phó Chủ tịch"
 
@@ -261,7 +262,7 @@ check_text(struct check *c, const char *path, const char *s,
 	free(clean);
 }
 
-/* 1 when d is a usable date; reports it missing, impossible or in the future. */
+/* 1 when d is usable; reports it missing, impossible or in the future. */
 static int
 check_date(struct check *c, const char *path, const struct cs_date *d)
 {
@@ -382,7 +383,7 @@ check_parent(struct check *c, const char *name, const struct cs_parent *p,
 		    child_birth, 1);
 	join(path, name, "nationality");
 	check_nationality(c, path, p->nationality);
-	/* DOMAIN decision 7: a foreign parent may lack personal ID, ethnicity. */
+	/* DOMAIN decision 7: a foreigner may lack personal ID, ethnicity. */
 	foreign = p->nationality != NULL && !is_vietnam(p->nationality);
 	join(path, name, "ethnicity");
 	if (p->ethnicity != NULL || !foreign)
@@ -509,7 +510,7 @@ check_doc(struct check *c, const struct cs_doc *doc)
 	    CS_TEXT_NAME, 0);
 	check_text(c, "/declarant/relationship", doc->declarant.relationship,
 	    CS_TEXT_NAME, 0);
-	/* The declarant's sex and birth year are not recorded: structure only. */
+	/* The declarant's sex and birth year are unknown: structure only. */
 	check_pid(c, "/declarant/personal_id", doc->declarant.personal_id,
 	    CS_GENDER_NONE, NULL, 0, 1);
 	check_text(c, "/signer/full_name", doc->signer.full_name, CS_TEXT_NAME,

@@ -107,7 +107,8 @@ check_digits(const char *pid, struct cs_err *err)
 		if (pid[i] > ' ' && pid[i] < 0x7f)
 			snprintf(what, sizeof(what), "'%c'", pid[i]);
 		else
-			snprintf(what, sizeof(what), "U+%04X", (unsigned)pid[i]);
+			snprintf(what, sizeof(what), "U+%04X",
+			    (unsigned)pid[i]);
 		return cs_err_set(err, CS_E_INVALID,
 		    "contains %s at position %zu; must be exactly 12 ASCII "
 		    "digits", what, i + 1);

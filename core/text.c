@@ -80,7 +80,7 @@ check_char(utf8proc_int32_t c, utf8proc_int32_t prev, size_t pos,
 	else
 		snprintf(label, sizeof(label), "U+%04X", (unsigned)c);
 
-	/* DOMAIN §6: a look-alike NFC does not fix; refuse, never map silently. */
+	/* DOMAIN §6: a look-alike NFC keeps; refuse it, never map silently. */
 	if (c == 0x00D0)
 		return cs_err_set(err, CS_E_INVALID,
 		    "contains Ð U+00D0 (Icelandic Eth) at character %zu; "
@@ -99,7 +99,7 @@ check_char(utf8proc_int32_t c, utf8proc_int32_t prev, size_t pos,
 		    "contains control character %s at character %zu", label,
 		    pos);
 	case UTF8PROC_CATEGORY_CF:
-		/* Bidi overrides and zero-width characters hide or reorder text. */
+		/* Bidi overrides and zero-width characters hide text. */
 		return cs_err_set(err, CS_E_INVALID,
 		    "contains invisible format character %s at character %zu",
 		    label, pos);
@@ -215,7 +215,7 @@ cs_text_clean(const char *s, size_t len, enum cs_text_kind kind,
 			goto out;
 		}
 		if (c == ' ') {
-			/* Trim and collapse: only single inner spaces remain. */
+			/* Trim and collapse: single inner spaces remain. */
 			space = o > 0;
 			continue;
 		}
@@ -289,7 +289,7 @@ cs_text_upper(const char *s, char **out, struct cs_err *err)
 		o += (size_t)utf8proc_encode_char(utf8proc_toupper(c), buf + o);
 	}
 	buf[o] = '\0';
-	/* Upper-casing NFC Vietnamese stays NFC; normalise for other scripts. */
+	/* Vietnamese stays NFC when upper-cased; other scripts may not. */
 	r = cs_text_nfc((const char *)buf, o, out, NULL, err);
 out:
 	free(buf);

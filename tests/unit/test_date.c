@@ -174,7 +174,7 @@ test_date_ict_is_utc_plus_seven(void **state)
 	struct cs_date d;
 
 	(void)state;
-	/* 2026-11-22T16:59:59Z is 23:59:59 in Hà Nội; one second later, 23rd. */
+	/* 2026-11-22T16:59:59Z is 23:59:59 in Hà Nội; a second later, 23rd. */
 	cs_date_ict(1795366799, &d);
 	assert_int_equal(d.y, 2026);
 	assert_int_equal(d.m, 11);

@@ -222,7 +222,8 @@ test_text_both_apostrophes_kept(void **state)
 {
 	(void)state;
 	/* DOMAIN decision 5: U+0027 and U+2019 accepted and kept as given. */
-	assert_clean("H'Y\xe1\xba\xbfn Ni\xc3\xaa", "H'Y\xe1\xba\xbfn Ni\xc3\xaa");
+	assert_clean("H'Y\xe1\xba\xbfn Ni\xc3\xaa",
+	    "H'Y\xe1\xba\xbfn Ni\xc3\xaa");
 	assert_clean("H\xe2\x80\x99M\xc3\xb4ng", "H\xe2\x80\x99M\xc3\xb4ng");
 }
 
@@ -340,7 +341,8 @@ main(void)
 		cmocka_unit_test(test_text_bidi_override_refused),
 		cmocka_unit_test(test_text_zero_width_refused),
 		cmocka_unit_test(test_text_icelandic_eth_refused_with_hint),
-		cmocka_unit_test(test_text_unassigned_and_noncharacters_refused),
+		cmocka_unit_test(
+		    test_text_unassigned_and_noncharacters_refused),
 		cmocka_unit_test(test_text_whitespace_other_than_space_refused),
 		cmocka_unit_test(test_text_spaces_trimmed_and_collapsed),
 		cmocka_unit_test(test_text_empty_refused_unless_allowed),
