@@ -491,7 +491,7 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	    "rid", req->rid, "method", method, "path", path,
 	    "route", req->route, "status", (int)req->status,
 	    "outcome", outcome, "bytes", (json_int_t)req->resp_bytes,
-	    "ms", (double)(long long)(ms * 10.0 + 0.5) / 10.0);
+	    "ms", (double)(long long)(ms * 100.0 + 0.5) / 100.0);
 	if (line != NULL)
 		json_object_update(line, req->log);
 	cs_log_event(req->status >= 500 || toe !=
@@ -622,14 +622,15 @@ cs_httpd_start(const struct cs_httpd_opts *opts, struct cs_httpd **out,
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* The logger first, or MHD reports earlier options on its own. */
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, h->opts.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, h->opts.conn_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, h->opts.timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->opts.conn_mem_limit,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, h,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
@@ -667,13 +668,34 @@ cs_httpd_quiesce(struct cs_httpd *h)
 	h->listen_fd = MHD_quiesce_daemon(h->mhd);
 }
 
+static unsigned
+connections(struct cs_httpd *h)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
+}
+
+/*
+ * A connection accepted just before the quiesce may wait, unread, behind a
+ * busy worker: it is not in flight yet, but it should still be served.  So
+ * wait for the connections to close too, except for a connection that stays
+ * idle (keep-alive, nothing sent) a second after the last request ended.
+ */
 unsigned
 cs_httpd_wait_idle(struct cs_httpd *h, unsigned timeout_ms)
 {
 	const struct timespec tick = { 0, 20 * 1000 * 1000 };
-	unsigned waited = 0, n;
+	unsigned waited = 0, idle = 0, n;
 
-	while ((n = atomic_load(&h->inflight)) > 0 && waited < timeout_ms) {
+	for (;;) {
+		n = atomic_load(&h->inflight);
+		if (n == 0 && (connections(h) == 0 || idle >= 1000))
+			break;
+		idle = n == 0 ? idle + 20 : 0;
+		if (waited >= timeout_ms)
+			break;
 		nanosleep(&tick, NULL);
 		waited += 20;
 	}

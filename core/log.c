@@ -117,7 +117,8 @@ cs_log_event(enum cs_log_level lvl, const char *event, json_t *fields)
 			json_object_set(line, k, v);
 		}
 	}
-	if ((s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+	if ((s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(9))) == NULL)
 		goto out;
 	n = strlen(s);
 	s[n] = '\n';		/* replaces the NUL: written by length */
