@@ -77,16 +77,19 @@ static int
 parse_offices(struct client *c, char *list, const struct cs_config *cfg,
     const char *file, size_t line, struct cs_err *err)
 {
-	char *tok, *save = NULL;
+	char *tok, *next;
 	size_t i;
 
 	if (strcmp(list, "*") == 0) {
 		c->all_offices = 1;
 		return 0;
 	}
-	for (tok = strtok_r(list, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	/* Split by hand: strtok would silently skip an empty item (",,"). */
+	for (tok = list; tok != NULL; tok = next) {
 		char **p;
+
+		if ((next = strchr(tok, ',')) != NULL)
+			*next++ = '\0';
 
 		if (*tok == '\0' || strcmp(tok, "*") == 0)
 			return cs_err_set(err, CS_E_CONFIG, "%s:%zu: client %s: "
