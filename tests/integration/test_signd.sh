@@ -22,6 +22,7 @@ dev_conf "$CONF"
 cp "$DEV/clients.conf" "$T/clients.conf"
 sed -i "s|^path *=.*|path = $DB|; s|^clients *=.*|clients = $T/clients.conf|" "$CONF"
 LOG=$T/signd.log
+SIGND=${CIVSEAL_SIGND:-$BIN/civseal-signd}	# e.g. a SANITIZE=1 build
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
 PID=
@@ -48,7 +49,7 @@ wait_for() {
 }
 
 start_signd() {
-	"$BIN/civseal-signd" --config "$CONF" --listen "127.0.0.1:$PORT" 2>>"$LOG" &
+	"$SIGND" --config "$CONF" --listen "127.0.0.1:$PORT" 2>>"$LOG" &
 	PID=$!
 	wait_for "civseal-signd /healthz" 100 curl -sf "$URL/healthz"
 }
@@ -306,13 +307,18 @@ expect_eq "after a failed reload the new client still works" "$(req hupkeep -H "
 cp "$T/clients.good" "$T/clients.conf"
 
 # --- SIGTERM under load -----------------------------------------------------
+# 40 requests: the first 10 upload slowly (padded with JSON whitespace), so
+# they are surely in flight when SIGTERM comes; they must still be answered.
 mkdir -p "$T/load"
 pids=()
 for i in $(seq 1 40); do
 	sample_with "$SAMPLES/birth-03.json" "j['registration']['number']='8$i'" "$T/load/$i.json"
+	[ "$i" -le 10 ] && head -c 6000 /dev/zero | tr '\0' ' ' >>"$T/load/$i.json"
 done
 for i in $(seq 1 40); do
-	curl -s --max-time 60 -o "$T/load/$i.body" -w '%{http_code}' -X POST \
+	rate=()
+	[ "$i" -le 10 ] && rate=(--limit-rate 3k)
+	curl -s --max-time 60 "${rate[@]}" -o "$T/load/$i.body" -w '%{http_code}' -X POST \
 		-H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
 		--data-binary "@$T/load/$i.json" "$URL/v1/documents" >"$T/load/$i.status" 2>/dev/null &
 	pids+=($!)
@@ -320,7 +326,6 @@ done
 answered() { [ "$(grep -lx 201 "$T"/load/*.status 2>/dev/null | wc -l)" -ge 5 ]; }
 wait_for "5 answers under load" 300 answered
 kill -TERM "$PID"
-rc=0
 for ((i = 0; i < 600; i++)); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 wait "$PID"
 rc=$?
@@ -329,6 +334,8 @@ expect_eq "SIGTERM under load: exit 0" "$rc" 0
 wait "${pids[@]}"
 n201=$(grep -lx 201 "$T"/load/*.status | wc -l)
 check "SIGTERM under load: some requests were acknowledged ($n201)" test "$n201" -ge 5
+expect_eq "the 10 slow uploads in flight at SIGTERM were all answered 201" \
+	"$(cat "$T"/load/{1..10}.status | grep -o 201 | wc -l)" 10
 expect_grep "stop logged with no unfinished request" '"event":"stop","unfinished":0' "$LOG"
 start_signd || exit 1
 unfetched=0 badsum=0 unverified=0 xunverified=0
