@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
 #include <xmlsec/xmlsec.h>
 
 #include "core/err.h"
@@ -48,13 +51,74 @@ usage(FILE *f)
 	    SIGND_DEFAULT_LISTEN);
 }
 
+/* Trim trailing newlines in place; returns s. */
+static char *
+chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * libxml2 and xmlsec print their messages on stderr by default: that
+ * would break the one-JSON-object-per-line log, so they are routed into it.
+ */
+static void
+xml_error(void *ctx, xmlErrorPtr e)
+{
+	char msg[512];
+
+	(void)ctx;
+	if (e == NULL || e->message == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%s", e->message);
+	cs_log_event(CS_LOG_WARN, "libxml2", json_pack("{s:s, s:i, s:i}",
+	    "msg", chomp(msg), "domain", e->domain, "code", e->code));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void
+xml_generic_error(void *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	(void)ctx;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (*chomp(msg) != '\0')
+		cs_logf(CS_LOG_WARN, "libxml2", "%s", msg);
+}
+
+static void
+xmlsec_error(const char *file, int line, const char *func,
+    const char *object, const char *subject, int reason, const char *msg)
+{
+	(void)file;
+	(void)line;
+	cs_log_event(CS_LOG_WARN, "xmlsec", json_pack("{s:s, s:s, s:s, s:i, s:s}",
+	    "func", func != NULL ? func : "", "object", object != NULL ?
+	    object : "", "subject", subject != NULL ? subject : "",
+	    "reason", reason, "msg", msg != NULL ? msg : ""));
+}
+
 /* xmlsec and libxml2 are set up once per process, before any thread. */
 static int
 crypto_init(void)
 {
+	/* The thread defaults, so that the HTTP workers inherit them. */
+	xmlThrDefSetStructuredErrorFunc(NULL, xml_error);
+	xmlThrDefSetGenericErrorFunc(NULL, xml_generic_error);
+	xmlSetStructuredErrorFunc(NULL, xml_error);
+	xmlSetGenericErrorFunc(NULL, xml_generic_error);
 	xmlInitParser();
 	if (xmlSecInit() < 0)
 		return -1;
+	xmlSecErrorsSetCallback(xmlsec_error);
 	if (xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0)
 		return -1;
 	return 0;
