@@ -114,6 +114,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
 
 dev: $(BINS)
 	certs/dev-setup.sh
+	certs/dev-clients.sh
 
 check: all dev
 	tests/run.sh

@@ -11,10 +11,6 @@
 
 #include "cli/cmd.h"
 
-/* Interim while subcommands land in parallel; removed once all exist. */
-#pragma weak cmd_sign
-#pragma weak cmd_verify
-#pragma weak cmd_hsm
 
 static const struct {
 	const char *name;
@@ -86,10 +82,6 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		if (cmds[i].fn == NULL) {
-			fprintf(stderr, "civseal: '%s' is not in this build\n", argv[1]);
-			return 2;
-		}
 		if (crypto_init() != 0)
 			return 2;
 		rc = cmds[i].fn(argc - 1, argv + 1);

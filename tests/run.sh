@@ -20,6 +20,7 @@ run_one() {
 		return
 	fi
 	local start=$SECONDS
+	mkdir -p "$(dirname "$log")"
 	CMOCKA_MESSAGE_OUTPUT=TAP "$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	p=$(grep -cE '^ok( |$)' "$log")

@@ -9,7 +9,7 @@
 #     79-SAIGON  RSA-2048        good (rsa-sha256)
 #     01-HANGBAC EC              revoked 2026-06-01, keyCompromise
 #     01-MERGED  EC              revoked 2026-06-01, cessationOfOperation
-#     01-EXPIRED EC              valid 2024-01-01 .. 2025-01-01
+#     01-EXPIRED EC              valid 2024-01-01 .. 2026-01-01
 #     01-NOKU    EC              keyUsage keyEncipherment only
 #   rogue root -> rogue issuing CA -> 01-BADINH (same names, other keys)
 set -euo pipefail
@@ -116,7 +116,7 @@ office test 01-BADINH eckey v3_office 20250101000000Z 20350101000000Z
 office test 79-SAIGON rsakey v3_office 20250101000000Z 20350101000000Z
 office test 01-HANGBAC eckey v3_office 20250101000000Z 20350101000000Z
 office test 01-MERGED eckey v3_office 20250101000000Z 20350101000000Z
-office test 01-EXPIRED eckey v3_office 20240101000000Z 20250101000000Z
+office test 01-EXPIRED eckey v3_office 20240101000000Z 20260101000000Z
 office test 01-NOKU eckey v3_noku 20250101000000Z 20350101000000Z
 office rogue 01-BADINH eckey v3_office 20250101000000Z 20350101000000Z
 
@@ -163,7 +163,7 @@ sign revoked-keycompromise test 01-HANGBAC 01-HANGBAC 2026-01-15T03:00:00Z
 sign merged-before test 01-MERGED 01-MERGED 2026-01-15T03:00:00Z
 sign merged-after test 01-MERGED 01-MERGED 2026-07-01T03:00:00Z
 sign expired-at-signing test 01-EXPIRED 01-EXPIRED 2026-01-15T03:00:00Z
-sign expired-later test 01-EXPIRED 01-EXPIRED 2024-06-01T03:00:00Z
+sign expired-later test 01-EXPIRED 01-EXPIRED 2025-10-01T03:00:00Z
 sign no-keyusage test 01-NOKU 01-NOKU 2026-01-15T03:00:00Z
 sign wrong-office test 01-BADINH 79-SAIGON 2026-01-15T03:00:00Z
 sign future test 01-BADINH 01-BADINH 2030-01-15T03:00:00Z
