@@ -10,7 +10,8 @@
 #   issuing-ca.pem           the issuing CA, signed by the root
 #   offices/CODE.pem         one signing certificate per registry office;
 #                            each key generated inside the token
-#   crl.pem                  issuing CA CRL: 01-HANGBAC revoked (keyCompromise)
+#   crl.pem                  issuing CA CRL: 01-HANGBAC revoked (keyCompromise),
+#                            then the root CA CRL (the issuing CA not revoked)
 #   civseal.conf             configuration for the CLI and the daemons
 #
 # PINs never appear on a command line: they are written by openssl rand
@@ -70,7 +71,8 @@ consistent() {
 		[ -s "$DEV/offices/$code.pem" ] || return 1
 		grep -q "label=$code	" "$DEV/.list" || return 1
 	done
-	openssl verify -crl_check -CRLfile "$DEV/crl.pem" -CAfile "$DEV/trust.pem" \
+	[ "$(grep -c 'BEGIN X509 CRL' "$DEV/crl.pem")" -eq 2 ] || return 1
+	openssl verify -crl_check_all -CRLfile "$DEV/crl.pem" -CAfile "$DEV/trust.pem" \
 	    -untrusted "$DEV/issuing-ca.pem" "$DEV/offices/01-BADINH.pem" \
 	    >/dev/null 2>&1 || return 1
 	rm -f "$DEV/.list"
@@ -218,6 +220,10 @@ openssl ca -batch -config "$DEV/pki/issuing.cnf" -revoke "$DEV/offices/$REVOKED.
     -crl_reason keyCompromise 2>/dev/null
 openssl ca -batch -config "$DEV/pki/issuing.cnf" -gencrl -crldays 365 \
     -crlexts crl_ext -out "$DEV/crl.pem" 2>/dev/null
+# The root's CRL too, so that the issuing CA's own status is checked.
+openssl ca -batch -config "$DEV/pki/root.cnf" -gencrl -crldays 365 \
+    -crlexts crl_ext -out "$DEV/pki/root-crl.pem" 2>/dev/null
+cat "$DEV/pki/root-crl.pem" >>"$DEV/crl.pem"
 
 # --- configuration -----------------------------------------------------------
 {

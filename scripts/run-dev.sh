@@ -39,6 +39,43 @@ say "Signed fields as JSON for a receiving system:"
 printf '$ civseal verify --config var/dev/civseal.conf --json %s\n' "$OUT/birth-01.xml"
 "$BIN/civseal" verify --config "$DEV/civseal.conf" --json "$OUT/birth-01.xml" | head -n 40
 
+say "6. Start civseal-signd on loopback"
+if [ -f "$DEV/signd.pid" ] && kill -0 "$(cat "$DEV/signd.pid")" 2>/dev/null; then
+	kill -TERM "$(cat "$DEV/signd.pid")"
+	for _ in $(seq 50); do kill -0 "$(cat "$DEV/signd.pid")" 2>/dev/null || break; sleep 0.1; done
+fi
+LISTEN=$(awk '/^\[signd\]/{s=1;next} /^\[/{s=0} s&&/^listen/{print $3}' "$DEV/civseal.conf")
+URL=http://$LISTEN
+nohup "$BIN/civseal-signd" --config "$DEV/civseal.conf" >>"$DEV/signd.log" 2>&1 &
+echo $! >"$DEV/signd.pid"
+for _ in $(seq 100); do
+	curl -fsS "$URL/healthz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+if ! curl -fsS "$URL/readyz" >/dev/null; then
+	echo "run-dev: civseal-signd did not become ready; see $DEV/signd.log" >&2
+	tail -n 5 "$DEV/signd.log" >&2
+	exit 1
+fi
+echo "civseal-signd pid $(cat "$DEV/signd.pid") listening on $URL (log: var/dev/signd.log)"
+
+say "7. Issue a birth certificate through the API"
+CURL=(curl -sS -X POST "$URL/v1/documents"
+	-H 'Content-Type: application/json'
+	-H "Authorization: Bearer \$(cat var/dev/client.token)"
+	-H 'Idempotency-Key: make-run-birth-02'
+	--data-binary @../shared/samples/birth-02.json)
+printf '$ %s\n' "${CURL[*]}"
+curl -sS -X POST "$URL/v1/documents" -H 'Content-Type: application/json' \
+	-H "Authorization: Bearer $(cat "$DEV/client.token")" \
+	-H 'Idempotency-Key: make-run-birth-02' \
+	--data-binary @"$SAMPLES/birth-02.json" | tee "$OUT/issued.json"
+echo
+ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/issued.json")
+printf '$ curl -s -H "Authorization: Bearer $(cat var/dev/client.token)" %s/v1/documents/%s | civseal verify --config var/dev/civseal.conf -\n' "$URL" "$ID"
+curl -sS -H "Authorization: Bearer $(cat "$DEV/client.token")" "$URL/v1/documents/$ID" |
+	"$BIN/civseal" verify --config "$DEV/civseal.conf" -
+
 cat <<TXT
 
 Everything lives in var/dev/ (git-ignored): the token (softhsm2.conf, tokens/),
@@ -49,4 +86,11 @@ offices/), and civseal.conf.  Try:
   $BIN/civseal sign --config $DEV/civseal.conf --in ../shared/samples/birth-02.json --out /tmp/b2.xml
   $BIN/civseal verify --config $DEV/civseal.conf --json /tmp/b2.xml
   $BIN/civseal hsm list --module /usr/lib/softhsm/libsofthsm2.so --token civseal-dev --pin-file $DEV/pin
+
+civseal-signd runs at $URL (API: docs/api.md); development client tokens:
+  var/dev/client.token      (every dev office)
+  var/dev/client-one.token  (01-BADINH only)
+  curl -s $URL/metrics | head
+  curl -s -H "Authorization: Bearer \$(cat var/dev/client.token)" $URL/v1/documents/$ID/status
+Stop it with: kill \$(cat var/dev/signd.pid)
 TXT
