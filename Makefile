@@ -112,6 +112,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(LDLIBS) -lcmocka
 
+$(BUILD)/bench/%: tests/bench/%.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(LDLIBS)
+
 dev: $(BINS)
 	certs/dev-setup.sh
 	certs/dev-clients.sh
@@ -122,7 +126,7 @@ check: all dev
 run: all dev
 	scripts/run-dev.sh
 
-bench: all dev
+bench: all dev $(BUILD)/bench/bench_p11
 	tests/bench/run.sh
 
 install: $(BINS)
