@@ -46,6 +46,11 @@ OFFICES=(
 	"01-HANGBAC|ec-p256|06|UBND phường Hàng Bạc, Thành phố Hà Nội"
 )
 REVOKED=01-HANGBAC
+# Offices whose QR seal is made by a separate P-256 key (as 2D-Doc and the EU
+# DCC do): an RSA-2048 signature would push the seal's QR code past version 13.
+SEAL_KEYS=(
+	"48-HOACUONGBAC|12"
+)
 
 die() { echo "dev-setup: $*" >&2; exit 1; }
 say() { echo "dev-setup: $*"; }
@@ -61,7 +66,7 @@ command -v openssl >/dev/null || die "openssl not found"
 consistent() {
 	local o code
 	[ -f "$DEV/.complete" ] && [ "$(cat "$DEV/.complete")" = "$DEV" ] || return 1
-	for f in softhsm2.conf pin so-pin trust.pem issuing-ca.pem crl.pem civseal.conf; do
+	for f in softhsm2.conf pin so-pin trust.pem trustlist.pem issuing-ca.pem crl.pem civseal.conf; do
 		[ -s "$DEV/$f" ] || return 1
 	done
 	"$CIVSEAL" hsm list --module "$MODULE" --token "$TOKEN" \
@@ -71,6 +76,12 @@ consistent() {
 		[ -s "$DEV/offices/$code.pem" ] || return 1
 		grep -q "label=$code	" "$DEV/.list" || return 1
 	done
+	for o in "${SEAL_KEYS[@]}"; do
+		code=${o%%|*}
+		[ -s "$DEV/offices/$code-seal.pem" ] || return 1
+		grep -q "label=$code-seal	" "$DEV/.list" || return 1
+	done
+	[ -s "$DEV/trustlist.pem" ] || return 1
 	[ "$(grep -c 'BEGIN X509 CRL' "$DEV/crl.pem")" -eq 2 ] || return 1
 	openssl verify -crl_check_all -CRLfile "$DEV/crl.pem" -CAfile "$DEV/trust.pem" \
 	    -untrusted "$DEV/issuing-ca.pem" "$DEV/offices/01-BADINH.pem" \
@@ -197,23 +208,37 @@ openssl ca -batch -config "$DEV/pki/root.cnf" -utf8 -notext \
 cp "$DEV/pki/root-ca.pem" "$DEV/trust.pem"
 
 # --- office keys in the token, CSRs signed on the token, certificates -----
-for o in "${OFFICES[@]}"; do
-	IFS='|' read -r code type id name <<<"$o"
+# office_key LABEL TYPE ID OFFICE-CODE SUBJECT-NAME: a key in the token and
+# its certificate offices/LABEL.pem (subject serialNumber = office code).
+office_key() {
+	local label=$1 type=$2 id=$3 code=$4 name=$5
 	"$CIVSEAL" hsm keygen --module "$MODULE" --token "$TOKEN" \
-	    --pin-file "$DEV/pin" --label "$code" --id "$id" --type "$type" \
+	    --pin-file "$DEV/pin" --label "$label" --id "$id" --type "$type" \
 	    >/dev/null
 	# The CSR's self-signature is made by the key inside the token, through
 	# libp11's engine; the URI names the PIN file, not the PIN.
 	openssl req -new -config "$DEV/pki/req.cnf" -utf8 -sha256 \
 	    -engine pkcs11 -keyform engine \
-	    -key "pkcs11:token=$TOKEN;object=$code;type=private?pin-source=file:$DEV/pin" \
+	    -key "pkcs11:token=$TOKEN;object=$label;type=private?pin-source=file:$DEV/pin" \
 	    -subj "/C=VN/O=$name/CN=$name/serialNumber=$code" \
-	    -out "$DEV/pki/csr/$code.csr" 2>"$DEV/pki/csr/$code.log" ||
-		{ cat "$DEV/pki/csr/$code.log" >&2; die "CSR for $code failed"; }
+	    -out "$DEV/pki/csr/$label.csr" 2>"$DEV/pki/csr/$label.log" ||
+		{ cat "$DEV/pki/csr/$label.log" >&2; die "CSR for $label failed"; }
 	openssl ca -batch -config "$DEV/pki/issuing.cnf" -utf8 -notext -preserveDN \
 	    -extensions v3_office -startdate $START -enddate $OFFICE_END \
-	    -in "$DEV/pki/csr/$code.csr" -out "$DEV/offices/$code.pem" 2>/dev/null
+	    -in "$DEV/pki/csr/$label.csr" -out "$DEV/offices/$label.pem" 2>/dev/null
+}
+for o in "${OFFICES[@]}"; do
+	IFS='|' read -r code type id name <<<"$o"
+	office_key "$code" "$type" "$id" "$code" "$name"
 done
+for o in "${SEAL_KEYS[@]}"; do
+	IFS='|' read -r code id <<<"$o"
+	name=$(printf '%s\n' "${OFFICES[@]}" | awk -F'|' -v c="$code" '$1 == c { print $4 }')
+	office_key "$code-seal" ec-p256 "$id" "$code" "$name"
+done
+# The trust list: the anchor (self-signed), the issuing CA and every office
+# and seal certificate, so that an offline verifier resolves a seal's key id.
+cat "$DEV/trust.pem" "$DEV/issuing-ca.pem" "$DEV"/offices/*.pem >"$DEV/trustlist.pem"
 
 # --- revocation ---------------------------------------------------------------
 openssl ca -batch -config "$DEV/pki/issuing.cnf" -revoke "$DEV/offices/$REVOKED.pem" \
@@ -237,7 +262,9 @@ pin_file = pin
 softhsm2_conf = softhsm2.conf
 
 [trust]
-anchors = trust.pem
+# Self-signed certificates in this file are the anchors; the others (issuing
+# CA, office and seal certificates) resolve QR seal key ids.
+anchors = trustlist.pem
 crl = crl.pem
 
 [store]
@@ -260,6 +287,12 @@ key = pkcs11:token=$TOKEN;object=$code
 cert = offices/$code.pem
 chain = issuing-ca.pem
 CONF
+		if [ -s "$DEV/offices/$code-seal.pem" ]; then
+			cat <<CONF
+seal_key = pkcs11:token=$TOKEN;object=$code-seal
+seal_cert = offices/$code-seal.pem
+CONF
+		fi
 	done
 } >"$DEV/civseal.conf"
 
@@ -273,6 +306,7 @@ say "created var/dev (in ${SECONDS}s):"
 echo "  token        $TOKEN in $DEV/tokens (SOFTHSM2_CONF=$SOFTHSM2_CONF)"
 echo "  PINs         var/dev/pin, var/dev/so-pin (mode 0600)"
 echo "  trust anchor var/dev/trust.pem   ($(openssl x509 -in "$DEV/trust.pem" -noout -subject -nameopt utf8,sep_comma_plus_space))"
+echo "  trust list   var/dev/trustlist.pem (anchor, issuing CA, office and seal certificates)"
 echo "  issuing CA   var/dev/issuing-ca.pem"
 for o in "${OFFICES[@]}"; do
 	IFS='|' read -r code type id name <<<"$o"

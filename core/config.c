@@ -40,6 +40,8 @@ static const struct key_def keys[] = {
 	{ SEC_OFFICE, "key", K_STRING, offsetof(struct cs_office, key_uri) },
 	{ SEC_OFFICE, "cert", K_PATH, offsetof(struct cs_office, cert_path) },
 	{ SEC_OFFICE, "chain", K_PATH, offsetof(struct cs_office, chain_path) },
+	{ SEC_OFFICE, "seal_key", K_STRING, offsetof(struct cs_office, seal_key_uri) },
+	{ SEC_OFFICE, "seal_cert", K_PATH, offsetof(struct cs_office, seal_cert_path) },
 };
 
 static const struct {
@@ -224,6 +226,11 @@ check(const struct cs_config *cfg, struct cs_err *err)
 		if (o->name == NULL)
 			return cs_err_set(err, CS_E_CONFIG,
 			    "%s: [office %s] needs 'name'", cfg->path, o->code);
+		if ((o->seal_key_uri == NULL) != (o->seal_cert_path == NULL))
+			return cs_err_set(err, CS_E_CONFIG,
+			    "%s: [office %s] has one of 'seal_key' and "
+			    "'seal_cert'; give both or neither", cfg->path,
+			    o->code);
 	}
 	return 0;
 }

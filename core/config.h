@@ -33,6 +33,8 @@ struct cs_office {
 	char *key_uri;		/* RFC 7512 PKCS#11 URI of the signing key */
 	char *cert_path;	/* PEM: the office certificate */
 	char *chain_path;	/* PEM: issuing CA certificate(s), may be NULL */
+	char *seal_key_uri;	/* QR seal key (NULL: the signing key) */
+	char *seal_cert_path;	/* its certificate (with seal_key_uri) */
 };
 
 struct cs_config {

@@ -24,6 +24,7 @@
 #define CS_OFFICE_MAX 64
 #define CS_OFFICE_NAME_MAX 512
 #define CS_TIMESTAMP_MAX 32	/* "YYYY-MM-DDTHH:MM:SSZ" */
+#define CS_XML_SEAL_MAX 2176	/* >= CS_SEAL_TEXT_MAX (core/seal.h) */
 
 /* What the issuer adds to a record: identity and signing time. */
 struct cs_xml_header {
@@ -32,15 +33,25 @@ struct cs_xml_header {
 	char office_name[CS_OFFICE_NAME_MAX];
 	char signed_at[CS_TIMESTAMP_MAX];	/* UTC, "…Z" */
 	time_t signed_at_t;
+	char seal[CS_XML_SEAL_MAX];	/* Header/Seal digits; "" when absent */
 };
 
 /* A new header: fresh UUIDv7 id, signing time now (UTC). */
 int cs_xml_header_init(struct cs_xml_header *hdr, const char *office,
     const char *office_name, struct cs_err *err);
 
-/* Build the XML tree of a record; *out owned by the caller (xmlFreeDoc). */
+/*
+ * Build the XML tree of a record; *out owned by the caller (xmlFreeDoc).
+ * Header/Seal is written (empty when hdr->seal is ""): cs_xml_set_seal fills it.
+ */
 int cs_xml_from_doc(const struct cs_doc *doc, const struct cs_xml_header *hdr,
     xmlDocPtr *out, struct cs_err *err);
+
+/* Set the text of Header/Seal (digits); CS_E_INVALID when the tree has none. */
+int cs_xml_set_seal(xmlDocPtr xml, const char *digits, struct cs_err *err);
+
+/* The Header/Seal element of a tree, or NULL. */
+xmlNodePtr cs_xml_seal_node(xmlDocPtr xml);
 
 /*
  * Read a record back from a (signed) document tree.  The ds:Signature child

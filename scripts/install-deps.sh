@@ -18,6 +18,7 @@ curl ca-certificates
 libzbar-dev zbar-tools
 libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
 wrk valgrind
+chromium fonts-noto-core
 "
 
 missing=""

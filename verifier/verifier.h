@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "core/err.h"
+#include "core/seal.h"
 
 struct verifier;
 
@@ -56,10 +57,22 @@ struct verifier_report {
 	 * NULL otherwise.
 	 */
 	json_t *fields;
+
+	/*
+	 * The QR seal: for verifier_check_seal the decoded seal; for a
+	 * document, its Header/Seal when it could be decoded.  NULL otherwise.
+	 * unknown_issuer: the seal's key id (or the document's signer) names
+	 * no certificate of the trust list (verdict untrusted).
+	 */
+	struct cs_seal *seal;
+	int unknown_issuer;
 };
 
 /*
- * Load trust anchors (PEM, one or more certificates) and optionally CRLs
+ * Load the trust file (PEM: the self-signed certificates in it are the
+ * anchors; the others — issuing CAs, office and seal certificates — are
+ * known certificates used to build chains and to resolve seal key ids)
+ * and optionally CRLs
  * (PEM, one or more; NULL for none).  *out is owned by the caller.  The
  * verifier is immutable afterwards and may be shared by threads.
  * Errors: CS_E_IO (file), CS_E_CONFIG (no certificate / CRL in the file).
@@ -78,6 +91,20 @@ void verifier_free(struct verifier *v);
 int verifier_check(const struct verifier *v, const char *xml, size_t len,
     struct verifier_report **out, struct cs_err *err);
 
+/*
+ * Check a QR seal offline: text is the digits or the URL a QR code holds.
+ * Decode it, find the certificate whose key id it names among the
+ * certificates of the trust file (anchors, CAs and office certificates),
+ * verify the seal signature with that key, build the chain to an anchor at
+ * the time the document id carries (UUIDv7 milliseconds), check the CRLs.
+ * The report's doc_id, doc_type and office come from the seal, fields is
+ * cs_seal_fields_json of the seal.  An undecodable seal is a report with
+ * verdict invalid (never an error).  Same return convention as
+ * verifier_check.  The text is personal data: never log it.
+ */
+int verifier_check_seal(const struct verifier *v, const char *text,
+    struct verifier_report **out, struct cs_err *err);
+
 /* "valid" | "invalid" | "untrusted" | "revoked" */
 const char *verifier_verdict_name(enum verifier_verdict v);
 
@@ -85,7 +112,8 @@ const char *verifier_verdict_name(enum verifier_verdict v);
  * The report as JSON: {"verdict", "reasons":[…], "warnings":[…],
  * "document":{"id","type","office","signed_at"},
  * "signer":{"subject","office","serial","issuer","not_before","not_after"}
- * or null, "fields":{…} or null}.  New reference; NULL on ENOMEM.
+ * or null, "fields":{…} or null, "seal":{cs_seal_fields_json} or null,
+ * "unknown_issuer":bool}.  New reference; NULL on ENOMEM.
  */
 json_t *verifier_report_json(const struct verifier_report *r);
 
