@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 
 #include "core/date.h"
 #include "core/doc.h"
@@ -139,6 +140,16 @@ int cs_seal_compare_fields(const struct cs_seal *a, const struct cs_seal *b,
  * birth_date and personal_id are null when the seal has none.
  */
 json_t *cs_seal_fields_json(const struct cs_seal *s);
+
+/*
+ * Check the seal's signature over msg (its signed prefix, msg_len bytes)
+ * with pub.  The key must match the seal's algorithm (ES256: a P-256 key;
+ * RS256: RSA of 2048-4096 bits with a signature as long as the modulus).
+ * CS_E_CRYPTO when the signature does not verify, naming why.
+ */
+int cs_seal_verify_signature(const struct cs_seal *s,
+    const unsigned char *msg, size_t msg_len, EVP_PKEY *pub,
+    struct cs_err *err);
 
 /* Key id of a certificate: first 8 bytes of SHA-256 over its DER. */
 int cs_seal_kid(const unsigned char *der, size_t len,
