@@ -21,6 +21,7 @@ static const struct {
 	{ "verify", cmd_verify, "verify a signed document (signature, trust, policy)" },
 	{ "hsm", cmd_hsm, "HSM administration: init-token, keygen, list" },
 	{ "audit", cmd_audit, "verify the register's hash-chained audit log" },
+	{ "render", cmd_render, "a signed document as HTML or A4 PDF, with its QR" },
 };
 
 static void
