@@ -56,24 +56,6 @@ exit_code(int r)
 	}
 }
 
-/* A base URL the QR encoder would refuse is a usage error, said up front. */
-static int
-check_base_url(const char *url, const char *from, struct cs_err *err)
-{
-	struct signer_qr *q = NULL;
-	int r;
-
-	if (url == NULL)
-		return 0;
-	r = signer_qr_new(url, "0", &q, err);
-	signer_qr_free(q);
-	if (r != 0) {
-		cs_err_prefix(err, "%s", from);
-		return CS_E_USAGE;
-	}
-	return 0;
-}
-
 int
 cmd_render(int argc, char **argv)
 {
@@ -131,8 +113,13 @@ cmd_render(int argc, char **argv)
 			    "[verifyd] base_url; the QR code holds the bare "
 			    "seal\n", config);
 	}
-	if ((r = check_base_url(base_url, from, &err)) != 0 ||
-	    (r = signer_render_init(&err)) != 0)
+	/* A base URL the QR encoder would refuse is said up front. */
+	if (signer_qr_check_base_url(base_url, &err) != 0) {
+		cs_err_prefix(&err, "%s", from);
+		r = CS_E_USAGE;
+		goto out;
+	}
+	if ((r = signer_render_init(&err)) != 0)
 		goto out;
 	/* One byte more than the parser accepts, so oversize is reported. */
 	if ((r = cs_file_read(argv[optind], CS_XML_MAX_BYTES + 1, &xml, &len,

@@ -65,6 +65,14 @@ check_url(const char *url, size_t len, struct cs_err *err)
 	return 0;
 }
 
+int
+signer_qr_check_base_url(const char *base_url, struct cs_err *err)
+{
+	if (base_url == NULL || base_url[0] == '\0')
+		return 0;
+	return check_url(base_url, strlen(base_url), err);
+}
+
 static int
 check_digits(const char *digits, struct cs_err *err)
 {

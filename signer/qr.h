@@ -22,6 +22,12 @@ int signer_qr_new(const char *base_url, const char *digits,
     struct signer_qr **out, struct cs_err *err);
 void signer_qr_free(struct signer_qr *q);
 
+/*
+ * Check a base URL as signer_qr_new would (NULL and "" are fine): for
+ * configuration and command lines, refused before any document is at hand.
+ */
+int signer_qr_check_base_url(const char *base_url, struct cs_err *err);
+
 int signer_qr_version(const struct signer_qr *q);	/* 1..40 */
 int signer_qr_width(const struct signer_qr *q);		/* modules, without quiet zone */
 int signer_qr_dark(const struct signer_qr *q, int x, int y);	/* 1 dark, 0 light */

@@ -21,6 +21,8 @@
 #include "core/metrics.h"
 #include "core/store.h"
 #include "signer/clients.h"
+#include "signer/qr.h"
+#include "signer/render.h"
 #include "signer/signer.h"
 
 #define IDEM_KEY_MAX 255
@@ -28,6 +30,7 @@
 #define REASON_CHARS_MAX 256
 #define HSM_UNREADY_S 30	/* /readyz reports a failed signature this long */
 #define RETRY_AFTER "5"
+#define QR_PNG_SCALE 8		/* pixels per module of GET .../qr.png */
 
 #define M_SIGN_SECONDS "civseal_sign_seconds"
 #define M_HSM_ERRORS "civseal_hsm_errors_total"
@@ -95,6 +98,10 @@ enum route {
 	R_DOC,
 	R_STATUS,
 	R_REVOKE,
+	R_HTML,
+	R_PDF,
+	R_QR_SVG,
+	R_QR_PNG,
 };
 
 /* What a request carries from on_headers to on_done. */
@@ -146,6 +153,17 @@ gen_release(struct signd *sd, struct gen *g)
 	pthread_mutex_unlock(&sd->lock);
 }
 
+/* The QR codes point to [verifyd] base_url: refuse one they cannot hold. */
+static int
+check_base_url(const struct cs_config *cfg, struct cs_err *err)
+{
+	if (signer_qr_check_base_url(cfg->verify_base_url, err) == 0)
+		return 0;
+	cs_err_prefix(err, "%s: [verifyd] base_url", cfg->path);
+	err->code = CS_E_CONFIG;
+	return CS_E_CONFIG;
+}
+
 /* Config, clients and signer with its keys: all of it, or an error. */
 static int
 gen_load(struct signd *sd, struct gen **out, struct cs_err *err)
@@ -165,6 +183,8 @@ gen_load(struct signd *sd, struct gen **out, struct cs_err *err)
 	}
 	if ((r = clients_load(g->cfg->signd_clients, g->cfg, &g->clients,
 	    err)) != 0)
+		goto out;
+	if ((r = check_base_url(g->cfg, err)) != 0)
 		goto out;
 	if ((r = signer_new(g->cfg, &g->signer, err)) != 0 ||
 	    (r = signer_load_keys(g->signer, err)) != 0)
@@ -802,6 +822,77 @@ h_status(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	cs_store_doc_free(d);
 }
 
+/*
+ * GET /v1/documents/{id}.html, {id}.pdf, {id}/qr.svg, {id}/qr.png: the
+ * page of a registered document, or the QR code of its seal (404 when it
+ * has none).  The QR holds [verifyd] base_url + "/v/" + the seal.
+ */
+static void
+h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
+{
+	const char *base, *type = NULL;
+	struct cs_store_doc *d;
+	struct signer_qr *q = NULL;
+	struct cs_err err;
+	char *body = NULL, disp[64];
+	size_t len = 0;
+	int r;
+
+	cs_err_clear(&err);
+	if ((d = load_doc(sd, sr, req, 1)) == NULL)
+		return;
+	if (d->xml == NULL) {
+		cs_httpd_reply_problem(req, 500, "internal", "the register "
+		    "holds no XML for this document", NULL);
+		goto out;
+	}
+	base = sr->gen->cfg->verify_base_url;
+	switch (sr->route) {
+	case R_HTML:
+		type = "text/html; charset=utf-8";
+		r = signer_render_html(d->xml, d->xml_len, base, &body, &len,
+		    &err);
+		break;
+	case R_PDF:
+		type = "application/pdf";
+		snprintf(disp, sizeof(disp), "inline; filename=\"%s.pdf\"",
+		    d->id);
+		cs_httpd_add_header(req, "Content-Disposition", disp);
+		r = signer_render_pdf(d->xml, d->xml_len, base,
+		    (unsigned char **)&body, &len, &err);
+		break;
+	default:
+		r = signer_render_qr(d->xml, d->xml_len, base, &q, &err);
+		if (r == CS_E_NOTFOUND) {
+			cs_httpd_reply_problem(req, 404, "no-seal", "this "
+			    "document carries no QR seal", NULL);
+			goto out;
+		}
+		if (r != 0)
+			break;
+		if (sr->route == R_QR_SVG) {
+			type = "image/svg+xml";
+			r = signer_qr_svg(q, 0, 1, &body, &len, &err);
+		} else {
+			type = "image/png";
+			r = signer_qr_png(q, QR_PNG_SCALE,
+			    (unsigned char **)&body, &len, &err);
+		}
+		break;
+	}
+	if (r != 0) {
+		cs_logf(CS_LOG_ERROR, "render_error", "%s", err.msg);
+		cs_httpd_reply_problem(req, 500, "render-failed", "the document "
+		    "could not be rendered", NULL);
+		goto out;
+	}
+	cs_httpd_reply(req, 200, type, body, len);
+out:
+	free(body);
+	signer_qr_free(q);
+	cs_store_doc_free(d);
+}
+
 /* Number of UTF-8 code points (the body was valid UTF-8: jansson checked). */
 static size_t
 utf8_chars(const char *s)
@@ -1020,6 +1111,10 @@ static const struct {
 	{ R_DOC, "/v1/documents/{id}", "GET", 1, 0 },
 	{ R_STATUS, "/v1/documents/{id}/status", "GET", 1, 0 },
 	{ R_REVOKE, "/v1/documents/{id}/revoke", "POST", 1, 1 },
+	{ R_HTML, "/v1/documents/{id}.html", "GET", 1, 0 },
+	{ R_PDF, "/v1/documents/{id}.pdf", "GET", 1, 0 },
+	{ R_QR_SVG, "/v1/documents/{id}/qr.svg", "GET", 1, 0 },
+	{ R_QR_PNG, "/v1/documents/{id}/qr.png", "GET", 1, 0 },
 };
 
 /* The route of a path, and the {id} it carries; R_NONE when unknown. */
@@ -1041,7 +1136,7 @@ route_of(const char *path, char id[37])
 	if (strncmp(path, "/v1/documents/", 14) != 0)
 		return R_NONE;
 	path += 14;
-	n = strcspn(path, "/");
+	n = strcspn(path, "/.");
 	if (n != 36)
 		return R_NONE;
 	memcpy(id, path, 36);
@@ -1055,6 +1150,14 @@ route_of(const char *path, char id[37])
 		return R_STATUS;
 	if (strcmp(rest, "/revoke") == 0)
 		return R_REVOKE;
+	if (strcmp(rest, ".html") == 0)
+		return R_HTML;
+	if (strcmp(rest, ".pdf") == 0)
+		return R_PDF;
+	if (strcmp(rest, "/qr.svg") == 0)
+		return R_QR_SVG;
+	if (strcmp(rest, "/qr.png") == 0)
+		return R_QR_PNG;
 	return R_NONE;
 }
 
@@ -1200,6 +1303,12 @@ on_request(void *ctx, struct cs_httpd_req *req)
 	case R_REVOKE:
 		h_revoke(sd, sr, req);
 		break;
+	case R_HTML:
+	case R_PDF:
+	case R_QR_SVG:
+	case R_QR_PNG:
+		h_render(sd, sr, req);
+		break;
 	case R_NONE:
 		break;
 	}
@@ -1295,6 +1404,9 @@ signd_start(const struct signd_opts *opts, struct signd **out,
 	pthread_mutex_init(&sd->idem_lock, NULL);
 	pthread_mutex_init(&sd->hsm_lock, NULL);
 	if ((r = declare_metrics(sd->metrics, err)) != 0)
+		goto out;
+	/* The stylesheet now: a broken installation fails at start. */
+	if ((r = signer_render_init(err)) != 0)
 		goto out;
 	if ((r = gen_load(sd, &sd->cur, err)) != 0)
 		goto out;

@@ -70,12 +70,12 @@
     <style>
 @page { size: A4; margin: 20mm 20mm 20mm 30mm; }
 html { background: #fff; }
-body { margin: 0; color: #000; font-family: "Noto Serif", "DejaVu Serif", serif; font-size: 12pt; line-height: 1.35; }
+body { margin: 0; color: #000; font-family: "Noto Serif", "DejaVu Serif", serif; font-size: 11.5pt; line-height: 1.35; }
 .page { box-sizing: border-box; width: 210mm; min-height: 297mm; margin: 0 auto; padding: 20mm 20mm 20mm 30mm; background: #fff; }
 .cols { display: flex; align-items: flex-start; gap: 6mm; }
 .col { flex: 1 1 0; }
-.w40 { flex: 0 0 40%; }
-.w60 { flex: 1 1 60%; }
+.w40 { flex: 0 0 38%; }
+.w60 { flex: 1 1 0; }
 p { margin: 0 0 1.6mm; }
 h1 { margin: 9mm 0 1mm; font-size: 16pt; text-align: center; }
 .center { text-align: center; }
@@ -88,7 +88,15 @@ h1 { margin: 9mm 0 1mm; font-size: 16pt; text-align: center; }
 .qr { width: 30mm; height: 30mm; margin-bottom: 2mm; }
 .qr svg { display: block; width: 30mm; height: 30mm; }
 @media screen { html { background: #e8e8e8; } .page { margin: 8mm auto; box-shadow: 0 0 3mm #999; } }
-@media print { .page { width: auto; min-height: 0; margin: 0; padding: 0; box-shadow: none; } }
+@media print {
+  body { line-height: 1.25; }
+  .page { width: auto; min-height: 0; margin: 0; padding: 0; box-shadow: none; }
+  p { margin-bottom: 1.1mm; }
+  h1 { margin-top: 6mm; }
+  .gap { margin-top: 3.5mm; }
+  .fields { margin-top: 4mm; }
+  footer { break-inside: avoid; }
+}
     </style>
   </xsl:template>
 
