@@ -443,6 +443,21 @@ is_elem(xmlNodePtr n, const char *ns, const char *name)
 	    xmlStrEqual(n->name, BAD_CAST name);
 }
 
+/* Remove n and the whitespace-only text node right before it, if any. */
+static void
+drop_with_indent(xmlNodePtr n)
+{
+	xmlNodePtr prev = n->prev;
+
+	if (prev != NULL && prev->type == XML_TEXT_NODE &&
+	    xmlIsBlankNode(prev)) {
+		xmlUnlinkNode(prev);
+		xmlFreeNode(prev);
+	}
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+}
+
 int
 cs_seal_content_hash(xmlDocPtr xml, unsigned char out[CS_SEAL_HASH_LEN],
     struct cs_err *err)
@@ -464,15 +479,11 @@ cs_seal_content_hash(xmlDocPtr xml, unsigned char out[CS_SEAL_HASH_LEN],
 	}
 	for (n = root->children; n != NULL; n = next) {
 		next = n->next;
-		if (is_elem(n, CS_XML_DSIG_NS, "Signature")) {
-			xmlUnlinkNode(n);
-			xmlFreeNode(n);
-		}
+		if (is_elem(n, CS_XML_DSIG_NS, "Signature"))
+			drop_with_indent(n);
 	}
-	if ((seal = cs_xml_seal_node(copy)) != NULL) {
-		xmlUnlinkNode(seal);
-		xmlFreeNode(seal);
-	}
+	if ((seal = cs_xml_seal_node(copy)) != NULL)
+		drop_with_indent(seal);
 	if ((clen = xmlC14NDocDumpMemory(copy, NULL, XML_C14N_EXCLUSIVE_1_0,
 	    NULL, 0, &c14n)) < 0) {
 		r = cs_err_set(err, CS_E_INVALID,

@@ -24,8 +24,9 @@
  * "<base URL>/v/<digits>".
  *
  * The content hash covers the document with its ds:Signature and its
- * Header/Seal elements removed, in exclusive C14N: the seal lives inside the
- * signed XML (so the XML signature covers it) and cannot hash itself.
+ * Header/Seal elements removed (each with the whitespace-only text node right
+ * before it), in exclusive C14N: the seal lives inside the signed XML (so the
+ * XML signature covers it) and cannot hash itself.
  */
 #ifndef CS_SEAL_H
 #define CS_SEAL_H
@@ -121,7 +122,8 @@ int cs_seal_url(const char *base_url, const char *digits, char *out,
 
 /*
  * The content hash of a document tree (which is not modified): SHA-256 of the
- * exclusive C14N of a copy without ds:Signature and Header/Seal, first 16 bytes.
+ * exclusive C14N of a copy without ds:Signature and Header/Seal (each with
+ * the whitespace-only text node before it), first 16 bytes.
  */
 int cs_seal_content_hash(xmlDocPtr xml, unsigned char out[CS_SEAL_HASH_LEN],
     struct cs_err *err);
