@@ -70,8 +70,8 @@ put_tens(struct wbuf *b, int r, int higher, enum cs_datewords_profile p)
 		put(b, "lăm");			/* mười lăm, hai mươi lăm */
 	else if (u == 1 && tens >= 2)
 		put(b, "mốt");			/* hai mươi mốt; 11 mười một */
-	else if (u == 4 && tens >= 2)
-		put(b, "tư");			/* hai mươi tư; 14 mười bốn */
+	else if (u == 4 && tens >= 2 && p == CS_DATEWORDS_SOUTH)
+		put(b, "tư");			/* hai mươi tư; North: hai mươi bốn */
 	else
 		put(b, unit_w[u]);
 }

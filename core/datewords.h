@@ -8,12 +8,13 @@
  *  - units: không một hai ba bốn năm sáu bảy tám chín;
  *  - 10 is "mười", 11 "mười một", 14 "mười bốn", 15 "mười lăm";
  *  - tens from 2 on: "hai mươi"; a 1 after them is "mốt" (21 hai mươi mốt),
- *    a 4 is "tư" (24 hai mươi tư), a 5 is "lăm" (25 hai mươi lăm);
+ *    a 5 is "lăm" (25 hai mươi lăm), a 4 is "bốn" (Northern profile, as
+ *    DOMAIN §2 suggests: 24 hai mươi bốn) or "tư" (Southern: hai mươi tư);
  *  - a zero tens digit after hundreds or thousands is "linh" (Northern
  *    profile) or "lẻ" (Southern), and the unit after it keeps its plain
  *    name: 2005 "hai nghìn không trăm linh năm", 2001 "… linh một";
  *  - zero hundreds inside thousands are "không trăm" (2024 "hai nghìn không
- *    trăm hai mươi tư"); round thousands and hundreds stop there (2000 "hai
+ *    trăm hai mươi bốn"); round thousands and hundreds stop there (2000 "hai
  *    nghìn", 1900 "một nghìn chín trăm");
  *  - thousands are "nghìn" (Northern) or "ngàn" (Southern);
  *  - months: một, hai, ba, tư, năm, sáu, bảy, tám, chín, mười, mười một,
@@ -34,8 +35,8 @@
 #include "core/err.h"
 
 enum cs_datewords_profile {
-	CS_DATEWORDS_NORTH = 0,	/* "nghìn", "linh": the default */
-	CS_DATEWORDS_SOUTH = 1,	/* "ngàn", "lẻ" */
+	CS_DATEWORDS_NORTH = 0,	/* "nghìn", "linh", "bốn": the default */
+	CS_DATEWORDS_SOUTH = 1,	/* "ngàn", "lẻ", "tư" */
 };
 
 #define CS_DATEWORDS_DEFAULT CS_DATEWORDS_NORTH

@@ -24,7 +24,6 @@ def two(r, higher):
     if u == 0: return w
     if u == 5: return w + ["lăm"]
     if u == 1 and t >= 2: return w + ["mốt"]
-    if u == 4 and t >= 2: return w + ["tư"]
     return w + [U[u]]
 def num(n):
     if n == 0: return ["không"]

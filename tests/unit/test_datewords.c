@@ -27,7 +27,7 @@ static const struct ncase numbers[] = {
 	{ 15, "mười lăm", "mười lăm" },
 	{ 20, "hai mươi", "hai mươi" },
 	{ 21, "hai mươi mốt", "hai mươi mốt" },
-	{ 24, "hai mươi tư", "hai mươi tư" },
+	{ 24, "hai mươi bốn", "hai mươi tư" },
 	{ 25, "hai mươi lăm", "hai mươi lăm" },
 	{ 30, "ba mươi", "ba mươi" },
 	{ 31, "ba mươi mốt", "ba mươi mốt" },
@@ -55,7 +55,7 @@ static const struct ncase numbers[] = {
 	    "hai ngàn không trăm mười lăm" },
 	{ 2021, "hai nghìn không trăm hai mươi mốt",
 	    "hai ngàn không trăm hai mươi mốt" },
-	{ 2024, "hai nghìn không trăm hai mươi tư",
+	{ 2024, "hai nghìn không trăm hai mươi bốn",
 	    "hai ngàn không trăm hai mươi tư" },
 	{ 2025, "hai nghìn không trăm hai mươi lăm",
 	    "hai ngàn không trăm hai mươi lăm" },
@@ -108,7 +108,7 @@ static const struct dcase dates[] = {
 	{ { 2023, 4, 15 },
 	    "ngày mười lăm tháng tư năm hai nghìn không trăm hai mươi ba" },
 	{ { 2024, 1, 1 },
-	    "ngày một tháng một năm hai nghìn không trăm hai mươi tư" },
+	    "ngày một tháng một năm hai nghìn không trăm hai mươi bốn" },
 	{ { 2025, 9, 12 },
 	    "ngày mười hai tháng chín năm hai nghìn không trăm hai mươi lăm" },
 	{ { 2005, 10, 4 },
@@ -120,7 +120,7 @@ static const struct dcase dates[] = {
 	{ { 2000, 5, 21 },
 	    "ngày hai mươi mốt tháng năm năm hai nghìn" },
 	{ { 2001, 3, 24 },
-	    "ngày hai mươi tư tháng ba năm hai nghìn không trăm linh một" },
+	    "ngày hai mươi bốn tháng ba năm hai nghìn không trăm linh một" },
 	{ { 1900, 7, 25 },
 	    "ngày hai mươi lăm tháng bảy năm một nghìn chín trăm" },
 	{ { 2015, 6, 30 },
@@ -128,7 +128,7 @@ static const struct dcase dates[] = {
 	{ { 2105, 8, 31 },
 	    "ngày ba mươi mốt tháng tám năm hai nghìn một trăm linh năm" },
 	{ { 2024, 2, 29 },
-	    "ngày hai mươi chín tháng hai năm hai nghìn không trăm hai mươi tư" },
+	    "ngày hai mươi chín tháng hai năm hai nghìn không trăm hai mươi bốn" },
 };
 
 static void
@@ -193,7 +193,7 @@ test_datewords_time_of_death(void **state)
 		{ 21, 1, "hai mươi mốt giờ một phút" },
 		{ 23, 59, "hai mươi ba giờ năm mươi chín phút" },
 		{ 10, 0, "mười giờ không phút" },
-		{ 20, 24, "hai mươi giờ hai mươi tư phút" },
+		{ 20, 24, "hai mươi giờ hai mươi bốn phút" },
 		{ 22, 45, "hai mươi hai giờ bốn mươi lăm phút" },
 	};
 	char buf[CS_DATEWORDS_MAX];
