@@ -21,6 +21,7 @@ static const struct {
 	{ "verify", cmd_verify, "verify a signed document (signature, trust, policy)" },
 	{ "hsm", cmd_hsm, "HSM administration: init-token, keygen, list" },
 	{ "audit", cmd_audit, "verify the register's hash-chained audit log" },
+	{ "verify-qr", cmd_verify_qr, "check a QR seal offline (text, URL or picture)" },
 };
 
 static void

@@ -9,5 +9,6 @@ int cmd_sign(int argc, char **argv);	/* cli/cmd_sign.c */
 int cmd_verify(int argc, char **argv);	/* cli/cmd_verify.c */
 int cmd_hsm(int argc, char **argv);	/* cli/cmd_hsm.c */
 int cmd_audit(int argc, char **argv);	/* cli/cmd_audit.c */
+int cmd_verify_qr(int argc, char **argv);	/* cli/cmd_verify_qr.c */
 
 #endif

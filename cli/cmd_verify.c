@@ -7,12 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-#include <xmlsec/xmlsec.h>
-#include <xmlsec/errors.h>
-
 #include "cli/cmd.h"
-#include "core/config.h"
+#include "cli/verdict.h"
 #include "core/fileio.h"
 #include "core/xml.h"
 #include "verifier/verifier.h"
@@ -44,42 +40,13 @@ usage(FILE *f)
 	    "error\n");
 }
 
-static const char *
-type_words(const char *t)
-{
-	if (strcmp(t, "birth") == 0)
-		return "birth certificate";
-	if (strcmp(t, "death") == 0)
-		return "death extract";
-	return "document";
-}
-
-/* One line per failed check and per warning, on stderr. */
-static void
-print_reasons(const struct verifier_report *rep)
-{
-	const char *tag;
-	size_t i;
-
-	for (i = 0; i < rep->n_warnings; i++)
-		fprintf(stderr, "warning: %s\n", rep->warnings[i]);
-	if (rep->verdict == VERIFIER_VALID)
-		return;
-	tag = rep->verdict == VERIFIER_REVOKED ? "REVOKED" :
-	    rep->verdict == VERIFIER_UNTRUSTED ? "UNTRUSTED" : "INVALID";
-	for (i = 0; i < rep->n_reasons; i++)
-		fprintf(stderr, "%s: %s\n", tag, rep->reasons[i]);
-	if (rep->n_reasons == 0)
-		fprintf(stderr, "%s: no reason recorded\n", tag);
-}
-
 static void
 print_human(const struct verifier_report *rep)
 {
-	print_reasons(rep);
+	cli_print_reasons(rep);
 	if (rep->verdict == VERIFIER_VALID)
 		printf("VALID: %s %s signed by %s (%s) at %s\n",
-		    type_words(rep->doc_type), rep->doc_id, rep->office,
+		    cli_type_words(rep->doc_type), rep->doc_id, rep->office,
 		    rep->signer_subject != NULL ? rep->signer_subject : "?",
 		    rep->signed_at);
 }
@@ -96,12 +63,10 @@ cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *trust = NULL, *crl = NULL, *config = NULL, *path;
-	struct cs_config *cfg = NULL;
 	struct verifier *v = NULL;
 	struct verifier_report *rep = NULL;
 	struct cs_err err = { 0, "" };
-	json_t *j = NULL;
-	char *xml = NULL, *s;
+	char *xml = NULL;
 	size_t len;
 	int c, as_json = 0, rc = 2;
 
@@ -123,32 +88,8 @@ cmd_verify(int argc, char **argv)
 	}
 	path = argv[optind];
 
-	if (config != NULL) {
-		if (cs_config_load(config, &cfg, &err) != 0) {
-			fprintf(stderr, "civseal verify: %s\n", err.msg);
-			goto out;
-		}
-		if (trust == NULL)
-			trust = cfg->trust_anchors;
-		if (crl == NULL)
-			crl = cfg->trust_crl;
-	}
-	if (trust == NULL) {
-		fprintf(stderr, "civseal verify: no trust anchors: give --trust "
-		    "PEM or --config FILE with [trust] anchors\n");
-		usage(stderr);
+	if (cli_verifier_load("civseal verify", trust, crl, config, &v) != 0)
 		goto out;
-	}
-	/*
-	 * The verdict and its reasons are this command's output; xmlsec's own
-	 * error trace for a tampered document would only bury them.
-	 */
-	xmlSecErrorsDefaultCallbackEnableOutput(0);
-
-	if (verifier_new(trust, crl, &v, &err) != 0) {
-		fprintf(stderr, "civseal verify: %s\n", err.msg);
-		goto out;
-	}
 	/* One byte more than the parser accepts, so oversize is reported. */
 	if (cs_file_read(path, CS_XML_MAX_BYTES + 1, &xml, &len, &err) != 0) {
 		fprintf(stderr, "civseal verify: %s\n", err.msg);
@@ -160,24 +101,16 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (as_json) {
-		if ((j = verifier_report_json(rep)) == NULL ||
-		    (s = json_dumps(j, JSON_INDENT(2))) == NULL) {
-			fprintf(stderr, "civseal verify: out of memory\n");
+		if (cli_print_json("civseal verify", rep) != 0)
 			goto out;
-		}
-		printf("%s\n", s);
-		free(s);
-		print_reasons(rep);
 	} else
 		print_human(rep);
 	rc = rep->verdict == VERIFIER_VALID ? 0 : 1;
 out:
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 2;
-	json_decref(j);
 	free(xml);
 	verifier_report_free(rep);
 	verifier_free(v);
-	cs_config_free(cfg);
 	return rc;
 }

@@ -24,8 +24,9 @@
  * "<base URL>/v/<digits>".
  *
  * The content hash covers the document with its ds:Signature and its
- * Header/Seal elements removed, in exclusive C14N: the seal lives inside the
- * signed XML (so the XML signature covers it) and cannot hash itself.
+ * Header/Seal elements removed (each with the whitespace-only text node right
+ * before it), in exclusive C14N: the seal lives inside the signed XML (so the
+ * XML signature covers it) and cannot hash itself.
  */
 #ifndef CS_SEAL_H
 #define CS_SEAL_H
@@ -34,6 +35,7 @@
 
 #include <jansson.h>
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 
 #include "core/date.h"
 #include "core/doc.h"
@@ -120,7 +122,8 @@ int cs_seal_url(const char *base_url, const char *digits, char *out,
 
 /*
  * The content hash of a document tree (which is not modified): SHA-256 of the
- * exclusive C14N of a copy without ds:Signature and Header/Seal, first 16 bytes.
+ * exclusive C14N of a copy without ds:Signature and Header/Seal (each with
+ * the whitespace-only text node before it), first 16 bytes.
  */
 int cs_seal_content_hash(xmlDocPtr xml, unsigned char out[CS_SEAL_HASH_LEN],
     struct cs_err *err);
@@ -139,6 +142,16 @@ int cs_seal_compare_fields(const struct cs_seal *a, const struct cs_seal *b,
  * birth_date and personal_id are null when the seal has none.
  */
 json_t *cs_seal_fields_json(const struct cs_seal *s);
+
+/*
+ * Check the seal's signature over msg (its signed prefix, msg_len bytes)
+ * with pub.  The key must match the seal's algorithm (ES256: a P-256 key;
+ * RS256: RSA of 2048-4096 bits with a signature as long as the modulus).
+ * CS_E_CRYPTO when the signature does not verify, naming why.
+ */
+int cs_seal_verify_signature(const struct cs_seal *s,
+    const unsigned char *msg, size_t msg_len, EVP_PKEY *pub,
+    struct cs_err *err);
 
 /* Key id of a certificate: first 8 bytes of SHA-256 over its DER. */
 int cs_seal_kid(const unsigned char *der, size_t len,

@@ -333,6 +333,7 @@ cs_xml_from_doc(const struct cs_doc *doc, const struct cs_xml_header *hdr,
 		add_text(&b, h, 2, "Office", hdr->office);
 		add_text(&b, h, 2, "OfficeName", hdr->office_name);
 		add_text(&b, h, 2, "SignedAt", hdr->signed_at);
+		add_text(&b, h, 2, "Seal", hdr->seal);
 		indent(&b, h, 1);
 	}
 	build_table(&b, root, 1,
@@ -530,6 +531,16 @@ read_header(xmlNodePtr h, struct cs_xml_header *hdr, struct cs_problems *probs)
 		xmlFree(v);
 		n = next_element(n->next, &stray);
 	}
+	/* The QR seal is optional: documents signed elsewhere may have none. */
+	if (n != NULL && is_ours(n) && xmlStrEqual(n->name, BAD_CAST "Seal")) {
+		if ((v = leaf_text(n)) == NULL || strlen(v) >= sizeof(hdr->seal))
+			cs_problems_add(probs, "/Header/Seal",
+			    "malformed or too long");
+		else
+			snprintf(hdr->seal, sizeof(hdr->seal), "%s", v);
+		xmlFree(v);
+		n = next_element(n->next, &stray);
+	}
 	if (n != NULL)
 		cs_problems_add(probs, "/Header", "unexpected element %s", n->name);
 	memset(&tm, 0, sizeof(tm));
@@ -543,6 +554,38 @@ read_header(xmlNodePtr h, struct cs_xml_header *hdr, struct cs_problems *probs)
 		tm.tm_mon -= 1;
 		hdr->signed_at_t = timegm(&tm);
 	}
+	return 0;
+}
+
+xmlNodePtr
+cs_xml_seal_node(xmlDocPtr xml)
+{
+	xmlNodePtr root, n;
+	int stray = 0;
+
+	if ((root = xmlDocGetRootElement(xml)) == NULL ||
+	    (n = next_element(root->children, &stray)) == NULL ||
+	    !is_ours(n) || !xmlStrEqual(n->name, BAD_CAST "Header"))
+		return NULL;
+	for (n = next_element(n->children, &stray); n != NULL;
+	    n = next_element(n->next, &stray))
+		if (is_ours(n) && xmlStrEqual(n->name, BAD_CAST "Seal"))
+			return n;
+	return NULL;
+}
+
+int
+cs_xml_set_seal(xmlDocPtr xml, const char *digits, struct cs_err *err)
+{
+	xmlNodePtr n = cs_xml_seal_node(xml);
+	xmlChar *esc;
+
+	if (n == NULL)
+		return cs_err_set(err, CS_E_INVALID, "document has no Header/Seal");
+	if ((esc = xmlEncodeSpecialChars(xml, BAD_CAST digits)) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	xmlNodeSetContent(n, esc);
+	xmlFree(esc);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/seal.h"
 #include "pkcs11/key.h"
 #include "signer/xmldsig.h"
 
@@ -19,6 +20,11 @@ struct office {
 	X509 *cert;
 	STACK_OF(X509) *chain;
 	EVP_PKEY *key;		/* NULL until first use */
+	/* The QR seal key: its own (seal_key/seal_cert) or the signing key. */
+	X509 *seal_cert;
+	EVP_PKEY *seal_key;	/* NULL until first use */
+	unsigned char seal_kid[CS_SEAL_KID_LEN];
+	enum cs_seal_alg seal_alg;
 };
 
 struct signer {
@@ -81,23 +87,73 @@ check_office_cert(const struct cs_office *o, X509 *cert, struct cs_err *err)
 	return 0;
 }
 
+/* The first certificate of a PEM file, checked to be the office's. */
 static int
-load_office(struct office *o, const struct cs_office *cfg, struct cs_err *err)
+read_office_cert(const struct cs_office *cfg, const char *path, X509 **out,
+    struct cs_err *err)
 {
 	STACK_OF(X509) *sk = NULL;
 	int r;
 
-	o->cfg = cfg;
-	if ((r = read_certs(cfg->cert_path, &sk, err)) != 0)
+	if ((r = read_certs(path, &sk, err)) != 0)
 		return r;
-	o->cert = sk_X509_shift(sk);
+	*out = sk_X509_shift(sk);
 	sk_X509_pop_free(sk, X509_free);
-	if ((r = check_office_cert(cfg, o->cert, err)) != 0)
+	return check_office_cert(cfg, *out, err);
+}
+
+/* The seal's key id and algorithm from the sealing certificate. */
+static int
+seal_params(struct office *o, struct cs_err *err)
+{
+	unsigned char *der = NULL;
+	int n, r;
+
+	switch (EVP_PKEY_base_id(X509_get0_pubkey(o->seal_cert))) {
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_bits(X509_get0_pubkey(o->seal_cert)) != 256)
+			return cs_err_set(err, CS_E_CONFIG,
+			    "seal certificate: only P-256 EC keys are allowed");
+		o->seal_alg = CS_SEAL_ES256;
+		break;
+	case EVP_PKEY_RSA:
+		if (EVP_PKEY_bits(X509_get0_pubkey(o->seal_cert)) < 2048 ||
+		    EVP_PKEY_bits(X509_get0_pubkey(o->seal_cert)) > 4096)
+			return cs_err_set(err, CS_E_CONFIG,
+			    "seal certificate: RSA keys of 2048-4096 bits only");
+		o->seal_alg = CS_SEAL_RS256;
+		break;
+	default:
+		return cs_err_set(err, CS_E_CONFIG,
+		    "seal certificate: key type is neither EC nor RSA");
+	}
+	if ((n = i2d_X509(o->seal_cert, &der)) <= 0)
+		return cs_err_openssl(err, CS_E_CONFIG, "seal certificate DER");
+	r = cs_seal_kid(der, (size_t)n, o->seal_kid, err);
+	OPENSSL_free(der);
+	return r;
+}
+
+static int
+load_office(struct office *o, const struct cs_office *cfg, struct cs_err *err)
+{
+	int r;
+
+	o->cfg = cfg;
+	if ((r = read_office_cert(cfg, cfg->cert_path, &o->cert, err)) != 0)
 		return r;
 	if (cfg->chain_path != NULL &&
 	    (r = read_certs(cfg->chain_path, &o->chain, err)) != 0)
 		return r;
-	return 0;
+	if (cfg->seal_cert_path != NULL) {
+		if ((r = read_office_cert(cfg, cfg->seal_cert_path,
+		    &o->seal_cert, err)) != 0)
+			return r;
+	} else {
+		X509_up_ref(o->cert);
+		o->seal_cert = o->cert;
+	}
+	return seal_params(o, err);
 }
 
 int
@@ -151,6 +207,8 @@ signer_free(struct signer *s)
 	for (i = 0; i < s->n; i++) {
 		EVP_PKEY_free(s->offices[i].key);
 		X509_free(s->offices[i].cert);
+		EVP_PKEY_free(s->offices[i].seal_key);
+		X509_free(s->offices[i].seal_cert);
 		sk_X509_pop_free(s->offices[i].chain, X509_free);
 	}
 	free(s->offices);
@@ -159,32 +217,52 @@ signer_free(struct signer *s)
 	free(s);
 }
 
-/* The office key, loaded from the token on first use and checked against the certificate. */
+/* A key from the token, checked against its certificate. */
 static int
-office_key(struct signer *s, struct office *o, EVP_PKEY **key,
-    struct cs_err *err)
+load_key(struct signer *s, const char *code, const char *uri, X509 *cert,
+    const char *cert_path, EVP_PKEY **out, struct cs_err *err)
 {
 	EVP_PKEY *k = NULL;
+	int r;
+
+	if ((r = p11_key_load(s->p11, uri, &k, err)) != 0) {
+		cs_err_prefix(err, "office %s", code);
+		return r;
+	}
+	if (EVP_PKEY_eq(k, X509_get0_pubkey(cert)) != 1) {
+		EVP_PKEY_free(k);
+		return cs_err_set(err, CS_E_CONFIG,
+		    "office %s: the HSM key %s does not match certificate %s",
+		    code, uri, cert_path);
+	}
+	*out = k;
+	return 0;
+}
+
+/* The office's signing and seal keys, loaded from the token on first use. */
+static int
+office_key(struct signer *s, struct office *o, EVP_PKEY **key,
+    EVP_PKEY **seal_key, struct cs_err *err)
+{
+	const struct cs_office *c = o->cfg;
 	int r = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (o->key == NULL) {
-		if ((r = p11_key_load(s->p11, o->cfg->key_uri, &k, err)) != 0) {
-			cs_err_prefix(err, "office %s", o->cfg->code);
-			goto out;
-		}
-		if (EVP_PKEY_eq(k, X509_get0_pubkey(o->cert)) != 1) {
-			EVP_PKEY_free(k);
-			r = cs_err_set(err, CS_E_CONFIG,
-			    "office %s: the HSM key %s does not match "
-			    "certificate %s", o->cfg->code, o->cfg->key_uri,
-			    o->cfg->cert_path);
-			goto out;
-		}
-		o->key = k;
+	if (o->key == NULL && (r = load_key(s, c->code, c->key_uri, o->cert,
+	    c->cert_path, &o->key, err)) != 0)
+		goto out;
+	if (o->seal_key == NULL) {
+		if (c->seal_key_uri != NULL)
+			r = load_key(s, c->code, c->seal_key_uri, o->seal_cert,
+			    c->seal_cert_path, &o->seal_key, err);
+		else if (EVP_PKEY_up_ref(o->key) == 1)
+			o->seal_key = o->key;
+		else
+			r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 	}
 out:
 	*key = o->key;
+	*seal_key = o->seal_key;
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -192,12 +270,12 @@ out:
 int
 signer_load_keys(struct signer *s, struct cs_err *err)
 {
-	EVP_PKEY *k;
+	EVP_PKEY *k, *sk;
 	size_t i;
 	int r;
 
 	for (i = 0; i < s->n; i++)
-		if ((r = office_key(s, &s->offices[i], &k, err)) != 0)
+		if ((r = office_key(s, &s->offices[i], &k, &sk, err)) != 0)
 			return r;
 	return 0;
 }
@@ -215,15 +293,62 @@ find_office(struct signer *s, const char *code)
 
 /* Refuse to sign with a certificate that is not valid now. */
 static int
-check_validity(const struct office *o, struct cs_err *err)
+check_validity(const struct office *o, X509 *cert, const char *what,
+    struct cs_err *err)
 {
-	if (X509_cmp_current_time(X509_get0_notBefore(o->cert)) >= 0)
+	if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0)
 		return cs_err_set(err, CS_E_CONFIG,
-		    "certificate of office %s is not valid yet", o->cfg->code);
-	if (X509_cmp_current_time(X509_get0_notAfter(o->cert)) <= 0)
+		    "%s certificate of office %s is not valid yet", what,
+		    o->cfg->code);
+	if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0)
 		return cs_err_set(err, CS_E_CONFIG,
-		    "certificate of office %s has expired", o->cfg->code);
+		    "%s certificate of office %s has expired", what,
+		    o->cfg->code);
 	return 0;
+}
+
+/*
+ * Make the QR seal of a document tree whose Header/Seal is still empty:
+ * bind the record's fields and the content hash, sign with the seal key,
+ * check the signature once more with the certificate, and write the text
+ * form into the tree and into hdr->seal.
+ */
+static int
+make_seal(struct office *o, EVP_PKEY *seal_key, const struct cs_doc *doc,
+    struct cs_xml_header *hdr, xmlDocPtr xml, struct cs_err *err)
+{
+	struct cs_seal seal;
+	unsigned char msg[CS_SEAL_BYTES_MAX], md[32];
+	unsigned int mdlen = 0;
+	size_t len;
+	int r;
+
+	if ((r = cs_seal_from_doc(doc, hdr, &seal, err)) != 0)
+		return r;
+	seal.alg = o->seal_alg;
+	memcpy(seal.kid, o->seal_kid, CS_SEAL_KID_LEN);
+	if ((r = cs_seal_content_hash(xml, seal.content_hash, err)) != 0 ||
+	    (r = cs_seal_encode_message(&seal, msg, sizeof(msg), &len, err)) != 0)
+		return r;
+	if (EVP_Digest(msg, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return cs_err_openssl(err, CS_E_CRYPTO, "SHA-256 of the seal");
+	seal.sig_len = sizeof(seal.sig);
+	if ((r = signer_sign_sha256(seal_key, md, seal.sig, &seal.sig_len,
+	    err)) != 0) {
+		cs_err_prefix(err, "QR seal");
+		return r;
+	}
+	/* Never print a seal that does not verify. */
+	if ((r = cs_seal_verify_signature(&seal, msg, len,
+	    X509_get0_pubkey(o->seal_cert), err)) != 0) {
+		cs_err_prefix(err, "QR seal self-check");
+		return CS_E_CRYPTO;
+	}
+	if ((r = cs_seal_encode(&seal, msg, sizeof(msg), &len, err)) != 0 ||
+	    (r = cs_seal_to_text(msg, len, hdr->seal, sizeof(hdr->seal),
+	    err)) != 0)
+		return r;
+	return cs_xml_set_seal(xml, hdr->seal, err);
 }
 
 int
@@ -234,7 +359,7 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	struct signer_doc *d = NULL;
 	struct office *o;
 	xmlDocPtr xml = NULL;
-	EVP_PKEY *key;
+	EVP_PKEY *key, *seal_key;
 	unsigned int mdlen = 0;
 	int i, r = CS_E_INTERNAL;
 
@@ -253,12 +378,14 @@ signer_issue(struct signer *s, const char *json, size_t len,
 		    d->doc->office);
 		goto out;
 	}
-	if ((r = check_validity(o, err)) != 0 ||
-	    (r = office_key(s, o, &key, err)) != 0)
+	if ((r = check_validity(o, o->cert, "signing", err)) != 0 ||
+	    (r = check_validity(o, o->seal_cert, "seal", err)) != 0 ||
+	    (r = office_key(s, o, &key, &seal_key, err)) != 0)
 		goto out;
 	if ((r = cs_xml_header_init(&d->hdr, o->cfg->code, o->cfg->name,
 	    err)) != 0 ||
-	    (r = cs_xml_from_doc(d->doc, &d->hdr, &xml, err)) != 0)
+	    (r = cs_xml_from_doc(d->doc, &d->hdr, &xml, err)) != 0 ||
+	    (r = make_seal(o, seal_key, d->doc, &d->hdr, xml, err)) != 0)
 		goto out;
 	/* What we sign must be what the receivers' schema accepts. */
 	if ((r = cs_xml_schema_validate(xml, err)) != 0) {

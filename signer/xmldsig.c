@@ -145,9 +145,9 @@ add_cert(xmlNodePtr x509data, xmlNsPtr ns, X509 *cert)
  * comes from OpenSSL as DER SEQUENCE{r,s}; XML-DSig (RFC 4051 §3.3) wants
  * the raw big-endian r‖s, each padded to the curve order size.
  */
-static int
-sign_digest(EVP_PKEY *key, const unsigned char md[32], unsigned char *sig,
-    size_t *siglen, struct cs_err *err)
+int
+signer_sign_sha256(EVP_PKEY *key, const unsigned char md[32],
+    unsigned char *sig, size_t *siglen, struct cs_err *err)
 {
 	EVP_PKEY_CTX *pctx = NULL;
 	unsigned char der[1024];
@@ -280,7 +280,7 @@ signer_xmldsig_sign(xmlDocPtr xml, EVP_PKEY *key, X509 *cert,
 	sel.top = si;
 	sel.include = 1;
 	if ((r = c14n_sha256(xml, &sel, md, err)) != 0 ||
-	    (r = sign_digest(key, md, sigbuf, &siglen, err)) != 0)
+	    (r = signer_sign_sha256(key, md, sigbuf, &siglen, err)) != 0)
 		goto out;
 	if ((b64 = base64(sigbuf, siglen)) == NULL)
 		goto nomem;

@@ -24,6 +24,15 @@ int signer_xmldsig_sign(xmlDocPtr xml, EVP_PKEY *key, X509 *cert,
     STACK_OF(X509) *chain, struct cs_err *err);
 
 /*
+ * Sign a SHA-256 digest with key (on the token for a PKCS#11 key): RSA
+ * PKCS#1 v1.5, or ECDSA as raw big-endian r||s each padded to the order
+ * size (XML-DSig and the QR seal both want it so).  *siglen: capacity in,
+ * length out.  CS_E_HSM when the key refuses, CS_E_CRYPTO otherwise.
+ */
+int signer_sign_sha256(EVP_PKEY *key, const unsigned char md[32],
+    unsigned char *sig, size_t *siglen, struct cs_err *err);
+
+/*
  * Verify the signature of serialized signed XML with cert's public key only
  * (xmlsec, an independent implementation of the verification): the final
  * guard before a document leaves the signer.  CS_E_CRYPTO when it fails.

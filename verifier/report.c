@@ -44,6 +44,7 @@ verifier_report_free(struct verifier_report *r)
 	free(r->signer_serial);
 	free(r->signer_issuer);
 	json_decref(r->fields);
+	free(r->seal);
 	free(r);
 }
 
@@ -286,6 +287,10 @@ verifier_report_json(const struct verifier_report *r)
 	}
 	bad |= json_object_set(o, "fields",
 	    r->fields != NULL ? r->fields : json_null());
+	bad |= json_object_set_new(o, "seal", r->seal != NULL ?
+	    cs_seal_fields_json(r->seal) : json_null());
+	bad |= json_object_set_new(o, "unknown_issuer",
+	    json_boolean(r->unknown_issuer));
 	if (bad)
 		goto fail;
 	return o;

@@ -49,8 +49,16 @@ static const struct {
 
 #define CHAIN_DEPTH_MAX 4	/* leaf, issuing CA, root, one spare */
 
+struct known {
+	X509 *cert;
+	unsigned char kid[CS_SEAL_KID_LEN];
+};
+
 struct verifier_trust {
 	X509_STORE *store;		/* anchors only */
+	STACK_OF(X509) *intermediates;	/* known, not self-signed */
+	struct known *known;		/* every certificate of the file */
+	size_t n_known;
 	STACK_OF(X509_CRL) *crls;
 };
 
@@ -60,6 +68,10 @@ verifier_trust_free(struct verifier_trust *t)
 	if (t == NULL)
 		return;
 	X509_STORE_free(t->store);
+	sk_X509_pop_free(t->intermediates, X509_free);
+	for (size_t i = 0; i < t->n_known; i++)
+		X509_free(t->known[i].cert);
+	free(t->known);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	free(t);
 }
@@ -78,11 +90,39 @@ pem_at_end(void)
 	return 0;
 }
 
+/* Remember a certificate of the trust file under its key id. */
+static int
+add_known(struct verifier_trust *t, X509 *x, struct cs_err *err)
+{
+	struct known *k;
+	unsigned char *der = NULL;
+	int n, r;
+
+	if ((k = realloc(t->known, (t->n_known + 1) * sizeof(*k))) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	t->known = k;
+	k = &t->known[t->n_known];
+	if ((n = i2d_X509(x, &der)) <= 0)
+		return cs_err_openssl(err, CS_E_CONFIG, "certificate DER");
+	r = cs_seal_kid(der, (size_t)n, k->kid, err);
+	OPENSSL_free(der);
+	if (r != 0)
+		return r;
+	X509_up_ref(x);
+	k->cert = x;
+	t->n_known++;
+	return 0;
+}
+
+/*
+ * The trust file: self-signed certificates are anchors; the others are
+ * intermediates for chain building.  Every one is known by its key id.
+ */
 static int
 load_anchors(struct verifier_trust *t, const char *path, struct cs_err *err)
 {
 	BIO *b = NULL;
-	X509 *x;
+	X509 *x = NULL;
 	int n = 0, r = CS_E_INTERNAL;
 
 	ERR_clear_error();
@@ -91,13 +131,24 @@ load_anchors(struct verifier_trust *t, const char *path, struct cs_err *err)
 		goto out;
 	}
 	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if (X509_STORE_add_cert(t->store, x) != 1) {
-			X509_free(x);
-			r = cs_err_openssl(err, CS_E_CONFIG, "adding trust anchor");
+		if ((r = add_known(t, x, err)) != 0)
 			goto out;
+		if (X509_check_issued(x, x) == X509_V_OK) {
+			if (X509_STORE_add_cert(t->store, x) != 1) {
+				r = cs_err_openssl(err, CS_E_CONFIG,
+				    "adding trust anchor");
+				goto out;
+			}
+			n++;
+		} else {
+			if (sk_X509_push(t->intermediates, x) <= 0) {
+				r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+				goto out;
+			}
+			x = NULL;	/* owned by the stack */
 		}
 		X509_free(x);	/* the store holds its own reference */
-		n++;
+		x = NULL;
 	}
 	if (!pem_at_end()) {
 		r = cs_err_openssl(err, CS_E_CONFIG, "reading trust anchors");
@@ -105,13 +156,27 @@ load_anchors(struct verifier_trust *t, const char *path, struct cs_err *err)
 		goto out;
 	}
 	if (n == 0) {
-		r = cs_err_set(err, CS_E_CONFIG, "%s holds no certificate", path);
+		r = cs_err_set(err, CS_E_CONFIG,
+		    "%s holds no self-signed certificate (trust anchor)", path);
 		goto out;
 	}
 	r = 0;
 out:
+	X509_free(x);
 	BIO_free(b);
 	return r;
+}
+
+X509 *
+verifier_trust_find_kid(const struct verifier_trust *t,
+    const unsigned char kid[CS_SEAL_KID_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < t->n_known; i++)
+		if (memcmp(t->known[i].kid, kid, CS_SEAL_KID_LEN) == 0)
+			return t->known[i].cert;
+	return NULL;
 }
 
 static int
@@ -160,6 +225,7 @@ verifier_trust_load(const char *trust_pem, const char *crl_pem,
 		return cs_err_set(err, CS_E_USAGE, "no trust anchors given");
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
 	    (t->store = X509_STORE_new()) == NULL ||
+	    (t->intermediates = sk_X509_new_null()) == NULL ||
 	    (t->crls = sk_X509_CRL_new_null()) == NULL) {
 		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 		goto out;
@@ -296,17 +362,25 @@ verifier_trust_check(const struct verifier_trust *t, X509 *leaf,
 {
 	X509_STORE_CTX *ctx = NULL;
 	X509_VERIFY_PARAM *param;
-	STACK_OF(X509) *chain = NULL;
+	STACK_OF(X509) *chain = NULL, *pool = NULL;
 	X509 *bad;
 	char stime[32], when[32], *subj = NULL;
 	int e, i, n, r = CS_E_INTERNAL;
 
-	if ((ctx = X509_STORE_CTX_new()) == NULL) {
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    (pool = untrusted != NULL ? sk_X509_dup(untrusted) :
+	    sk_X509_new_null()) == NULL) {
 		r = CS_E_NOMEM;
 		goto out;
 	}
+	/* The document's certificates first, then the trust file's. */
+	for (i = 0; i < sk_X509_num(t->intermediates); i++)
+		if (sk_X509_push(pool, sk_X509_value(t->intermediates, i)) <= 0) {
+			r = CS_E_NOMEM;
+			goto out;
+		}
 	/* The store is shared read-only; each check has its own context. */
-	if (X509_STORE_CTX_init(ctx, t->store, leaf, untrusted) != 1)
+	if (X509_STORE_CTX_init(ctx, t->store, leaf, pool) != 1)
 		goto out;
 	param = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_time(param, at);
@@ -356,5 +430,34 @@ out:
 	free(subj);
 	sk_X509_pop_free(chain, X509_free);
 	X509_STORE_CTX_free(ctx);
+	sk_X509_free(pool);	/* borrowed references */
 	return r;
+}
+
+void
+verifier_trust_check_usage(X509 *leaf, const char *signer_office,
+    const char *office, struct verifier_report *rep)
+{
+	uint32_t ku;
+
+	/* X509_get_key_usage returns UINT32_MAX when the extension is absent. */
+	if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) == 0)
+		(void)verifier_report_reason(rep, VERIFIER_INVALID,
+		    "signer certificate has no keyUsage extension "
+		    "(digitalSignature or nonRepudiation required)");
+	else {
+		ku = X509_get_key_usage(leaf);
+		if ((ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
+			(void)verifier_report_reason(rep, VERIFIER_INVALID,
+			    "signer certificate keyUsage allows neither "
+			    "digitalSignature nor nonRepudiation");
+	}
+	if (signer_office == NULL)
+		(void)verifier_report_reason(rep, VERIFIER_INVALID,
+		    "signer certificate subject has no (single) serialNumber "
+		    "naming the office");
+	else if (office[0] != '\0' && strcmp(signer_office, office) != 0)
+		(void)verifier_report_reason(rep, VERIFIER_INVALID,
+		    "certificate is for office %s, document names office %s",
+		    signer_office, office);
 }

@@ -35,9 +35,11 @@
 
 #include "core/date.h"
 #include "core/doc.h"
+#include "core/seal.h"
 #include "core/xml.h"
 #include "verifier/policy.h"
 #include "verifier/report.h"
+#include "verifier/seal.h"
 #include "verifier/trust.h"
 
 /* A signing time this far ahead of our clock is a lie, not clock skew. */
@@ -291,35 +293,67 @@ out:
 	return ok;
 }
 
-/* ---- the certificate against the document ---------------------------- */
+/* ---- the QR seal inside the document -------------------------------- */
 
-static void
-check_leaf_usage(X509 *leaf, const struct verifier_report *crep,
-    const char *doc_office, struct verifier_report *rep)
+/*
+ * The seal in Header/Seal must be the document's own: the same fields, the
+ * content hash of this document, and a signature by a key the trust file
+ * knows (or the document's signer).  The XML signature covers the seal, so
+ * a mismatch means the signer printed a seal for other data.
+ */
+static int
+check_embedded_seal(const struct verifier *v, xmlDocPtr xml,
+    const struct cs_doc *doc, const struct cs_xml_header *hdr, X509 *leaf,
+    struct verifier_report *rep)
 {
-	uint32_t ku;
+	struct cs_seal own, *seal = NULL;
+	struct cs_err e;
+	unsigned char buf[CS_SEAL_BYTES_MAX], hash[CS_SEAL_HASH_LEN], lkid[8];
+	unsigned char *der = NULL;
+	X509 *cert;
+	size_t len;
+	int n;
 
-	/* X509_get_key_usage returns UINT32_MAX when the extension is absent. */
-	if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) == 0)
-		(void)verifier_report_reason(rep, VERIFIER_INVALID,
-		    "signer certificate has no keyUsage extension "
-		    "(digitalSignature or nonRepudiation required)");
-	else {
-		ku = X509_get_key_usage(leaf);
-		if ((ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
-			(void)verifier_report_reason(rep, VERIFIER_INVALID,
-			    "signer certificate keyUsage allows neither "
-			    "digitalSignature nor nonRepudiation");
+	if (hdr->seal[0] == '\0') {
+		(void)verifier_report_warning(rep,
+		    "the document carries no QR seal (Header/Seal)");
+		return 0;
 	}
-	if (crep->signer_office == NULL)
+	if ((seal = calloc(1, sizeof(*seal))) == NULL)
+		return CS_E_NOMEM;
+	cs_err_clear(&e);
+	if (cs_seal_from_text(hdr->seal, buf, sizeof(buf), &len, &e) != 0 ||
+	    cs_seal_decode(buf, len, seal, &e) != 0) {
+		free(seal);
 		(void)verifier_report_reason(rep, VERIFIER_INVALID,
-		    "signer certificate subject has no (single) serialNumber "
-		    "naming the office");
-	else if (doc_office[0] != '\0' &&
-	    strcmp(crep->signer_office, doc_office) != 0)
+		    "QR seal in the document: %s", e.msg);
+		return 0;
+	}
+	rep->seal = seal;
+	if (cs_seal_from_doc(doc, hdr, &own, &e) != 0 ||
+	    cs_seal_compare_fields(seal, &own, &e) != 0)
 		(void)verifier_report_reason(rep, VERIFIER_INVALID,
-		    "certificate is for office %s, document names office %s",
-		    crep->signer_office, doc_office);
+		    "QR seal does not match the document: %s", e.msg);
+	if (cs_seal_content_hash(xml, hash, &e) != 0 ||
+	    memcmp(hash, seal->content_hash, sizeof(hash)) != 0)
+		(void)verifier_report_reason(rep, VERIFIER_INVALID,
+		    "QR seal does not match the document: content hash differs");
+	cert = verifier_trust_find_kid(v->trust, seal->kid);
+	if (cert == NULL && leaf != NULL &&
+	    (n = i2d_X509(leaf, &der)) > 0 &&
+	    cs_seal_kid(der, (size_t)n, lkid, NULL) == 0 &&
+	    memcmp(lkid, seal->kid, sizeof(lkid)) == 0)
+		cert = leaf;
+	OPENSSL_free(der);
+	if (cert == NULL)
+		(void)verifier_report_warning(rep, "QR seal key id names no "
+		    "certificate of the trust file; its signature was not "
+		    "checked");
+	else if (cs_seal_verify_signature(seal, buf, seal->msg_len,
+	    X509_get0_pubkey(cert), &e) != 0)
+		(void)verifier_report_reason(rep, VERIFIER_INVALID,
+		    "QR seal: %s", e.msg);
+	return 0;
 }
 
 /* ---- the document ----------------------------------------------------- */
@@ -431,7 +465,8 @@ verifier_check(const struct verifier *v, const char *xml, size_t len,
 			goto out;
 		}
 		crypto_ok = xmldsig_verify(sig, leaf, rep);
-		check_leaf_usage(leaf, rep, hdr.office, rep);
+		verifier_trust_check_usage(leaf, rep->signer_office, hdr.office,
+		    rep);
 
 		now = time(NULL);
 		at = hdr.signed_at_t;
@@ -451,6 +486,11 @@ verifier_check(const struct verifier *v, const char *xml, size_t len,
 			cs_err_set(err, r, "trust check failed");
 			goto out;
 		}
+	}
+	if (doc != NULL && (r = check_embedded_seal(v, tree, doc, &hdr, leaf,
+	    rep)) != 0) {
+		cs_err_set(err, r, "out of memory");
+		goto out;
 	}
 	/* Fields only when they are what was signed. */
 	if (crypto_ok && doc != NULL) {
@@ -474,4 +514,11 @@ out:
 	xmlFreeDoc(tree);
 	verifier_report_free(rep);
 	return r;
+}
+
+int
+verifier_check_seal(const struct verifier *v, const char *text,
+    struct verifier_report **out, struct cs_err *err)
+{
+	return verifier_seal_check(v->trust, text, out, err);
 }
