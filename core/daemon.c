@@ -2,9 +2,11 @@
 #include "core/daemon.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -149,4 +151,123 @@ cs_daemon_exit_code(int r)
 	default:
 		return 1;
 	}
+}
+
+/* Command-line parsing: 0 to go on, else 1 + the exit status. */
+static int
+parse_args(int argc, char **argv, const struct cs_daemon_ops *ops,
+    struct cs_daemon_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long v;
+	int c, lvl;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 't':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1024) {
+				fprintf(stderr, "%s: --threads must be 1 to "
+				    "1024\n", ops->name);
+				return 1 + 2;
+			}
+			o->threads = (unsigned)v;
+			break;
+		case 'L':
+			if ((lvl = cs_log_level_parse(optarg)) < 0) {
+				fprintf(stderr, "%s: --log-level must be debug, "
+				    "info, warn or error\n", ops->name);
+				return 1 + 2;
+			}
+			cs_log_set_level((enum cs_log_level)lvl);
+			break;
+		case 'h':
+			ops->usage(stdout);
+			return 1 + 0;
+		default:
+			fprintf(stderr, "%s: see --help\n", ops->name);
+			return 1 + 2;
+		}
+	}
+	if (optind != argc || o->config_path == NULL) {
+		fprintf(stderr, "%s: %s (see --help)\n", ops->name,
+		    optind != argc ? "unexpected argument" : "--config FILE is "
+		    "required");
+		return 1 + 2;
+	}
+	return 0;
+}
+
+int
+cs_daemon_main(int argc, char **argv, const struct cs_daemon_ops *ops)
+{
+	struct cs_daemon_opts o;
+	struct cs_err err;
+	void *h = NULL;
+	unsigned left;
+	int sfd = -1, rc = 1, r, sig, sender = 0, crypto = 0;
+
+	cs_err_clear(&err);
+	if ((r = parse_args(argc, argv, ops, &o)) != 0)
+		return r - 1;
+	/*
+	 * Block the signals before any thread starts (the HTTP workers, an
+	 * HSM module's), so that only the signalfd receives them.
+	 */
+	if (cs_daemon_signals(&sfd, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", ops->name, err.msg);
+		return 1;
+	}
+	if (cs_daemon_crypto_init(&err) != 0) {
+		cs_logf(CS_LOG_ERROR, "start_failed", "%s", err.msg);
+		goto out;
+	}
+	crypto = 1;
+	if ((r = ops->start(&o, &h, &err)) != 0) {
+		cs_log_event(CS_LOG_ERROR, "start_failed", json_pack("{s:s, s:s}",
+		    "error", cs_err_name(r), "msg", err.msg));
+		/* Operators read this one on a terminal too. */
+		fprintf(stderr, "%s: %s\n", ops->name, err.msg);
+		rc = cs_daemon_exit_code(r);
+		goto out;
+	}
+	cs_log_event(CS_LOG_INFO, "start", json_pack("{s:s, s:i, s:i, s:s}",
+	    "listen", ops->listen(h), "port", (int)ops->port(h),
+	    "pid", (int)getpid(), "config", o.config_path));
+
+	while ((sig = cs_daemon_next_signal(sfd, &sender)) == SIGHUP) {
+		cs_err_clear(&err);
+		if (ops->reload(h, &err) != 0)
+			cs_log_event(CS_LOG_ERROR, "reload_failed",
+			    json_pack("{s:s}", "msg", err.msg));
+	}
+	if (sig > 0)
+		cs_log_event(CS_LOG_INFO, "stopping", json_pack("{s:s, s:i}",
+		    "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
+		    "sender_pid", sender));
+	left = ops->stop(h, CS_DAEMON_DRAIN_MS);
+	cs_log_event(CS_LOG_INFO, "stop", json_pack("{s:i}", "unfinished",
+	    (int)left));
+	rc = 0;
+out:
+	if (crypto)
+		cs_daemon_crypto_shutdown();
+	if (sfd >= 0)
+		close(sfd);
+	return rc;
 }

@@ -7,7 +7,42 @@
 #ifndef CS_DAEMON_H
 #define CS_DAEMON_H
 
+#include <stdio.h>
+
 #include "core/err.h"
+
+/* The command line both daemons take. */
+struct cs_daemon_opts {
+	const char *config_path;	/* --config FILE (required) */
+	const char *listen;		/* --listen ADDR:PORT, or NULL */
+	unsigned threads;		/* --threads N, or 0 */
+};
+
+/* A daemon, as cs_daemon_main drives it. */
+struct cs_daemon_ops {
+	const char *name;		/* "civseal-signd" */
+	void (*usage)(FILE *f);		/* --help */
+	int (*start)(const struct cs_daemon_opts *o, void **handle,
+	    struct cs_err *err);
+	const char *(*listen)(const void *handle);
+	unsigned (*port)(const void *handle);
+	int (*reload)(void *handle, struct cs_err *err);
+	/* Stop and free; the number of requests still running at timeout_ms. */
+	unsigned (*stop)(void *handle, unsigned timeout_ms);
+};
+
+#define CS_DAEMON_DRAIN_MS 30000	/* longest wait for requests at stop */
+
+/*
+ * The whole main() of a daemon: parse --config, --listen, --threads,
+ * --log-level and --help; block the signals and set up libxml2 and xmlsec
+ * before any thread starts; start; then in the main thread reload on
+ * SIGHUP (a failure is logged, nothing changes), and on SIGTERM or SIGINT
+ * stop accepting, let the requests in flight finish and exit 0.  Returns
+ * the exit status: 0 stopped by a signal, 2 usage, configuration or I/O
+ * error at start, 3 HSM error at start, 1 other errors.
+ */
+int cs_daemon_main(int argc, char **argv, const struct cs_daemon_ops *ops);
 
 /*
  * Initialise libxml2 and xmlsec (OpenSSL) before any thread starts, with

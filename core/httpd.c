@@ -536,6 +536,21 @@ cs_httpd_reply_problem(struct cs_httpd_req *req, unsigned status,
 	return r;
 }
 
+int
+cs_httpd_reply_metrics(struct cs_httpd_req *req, struct cs_metrics *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (cs_metrics_render(m, &text, &len) != 0)
+		return cs_httpd_reply_problem(req, 500, "internal",
+		    "out of memory", NULL);
+	r = cs_httpd_reply(req, 200, CS_METRICS_CONTENT_TYPE, text, len);
+	free(text);
+	return r;
+}
+
 /* --- libmicrohttpd callbacks ------------------------------------------ */
 
 static int
@@ -904,4 +919,15 @@ cs_httpd_stop(struct cs_httpd *h)
 	if (h->listen_fd != MHD_INVALID_SOCKET)
 		close(h->listen_fd);
 	free(h);
+}
+
+unsigned
+cs_httpd_drain(struct cs_httpd *h, unsigned timeout_ms)
+{
+	unsigned left;
+
+	cs_httpd_quiesce(h);
+	left = cs_httpd_wait_idle(h, timeout_ms);
+	cs_httpd_stop(h);
+	return left;
 }

@@ -72,6 +72,9 @@ void cs_httpd_quiesce(struct cs_httpd *h);
 unsigned cs_httpd_wait_idle(struct cs_httpd *h, unsigned timeout_ms);
 void cs_httpd_stop(struct cs_httpd *h);
 
+/* quiesce, wait_idle and stop in one: returns what wait_idle returned. */
+unsigned cs_httpd_drain(struct cs_httpd *h, unsigned timeout_ms);
+
 /* Requests being handled now. */
 unsigned cs_httpd_inflight(const struct cs_httpd *h);
 
@@ -159,6 +162,9 @@ int cs_httpd_reply_json(struct cs_httpd_req *req, unsigned status,
  */
 int cs_httpd_reply_problem(struct cs_httpd_req *req, unsigned status,
     const char *code, const char *detail, json_t *extra);
+
+/* Reply 200 with the exposition text of m (500 on ENOMEM). */
+int cs_httpd_reply_metrics(struct cs_httpd_req *req, struct cs_metrics *m);
 
 /* Has this request been answered already? */
 int cs_httpd_replied(const struct cs_httpd_req *req);

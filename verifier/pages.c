@@ -580,45 +580,49 @@ verifier_page_upload(const struct verifier_page *pg, char **out, size_t *len,
 
 /* --- message pages ---------------------------------------------------------- */
 
+/* Title and text of each message page, Vietnamese then English. */
+static const struct {
+	const char *title[2];
+	const char *text[2];
+} messages[] = {
+	[VERIFIER_MSG_NOT_FOUND] = {
+		{ "Không có trang này", "No such page" },
+		{ "Đường dẫn này không dẫn tới trang nào.",
+		  "This address leads to no page." } },
+	[VERIFIER_MSG_TOO_MANY] = {
+		{ "Quá nhiều yêu cầu", "Too many requests" },
+		{ "Có quá nhiều yêu cầu kiểm tra từ địa chỉ của bạn. Hãy đợi "
+		  "một lát rồi thử lại.", "Too many checks came from your "
+		  "address. Wait a moment, then try again." } },
+	[VERIFIER_MSG_TOO_LARGE] = {
+		{ "Tệp quá lớn", "File too large" },
+		{ "Tệp gửi lên quá lớn để là một giấy tờ hộ tịch điện tử (tối "
+		  "đa 1 MiB).", "The file sent is too large to be an "
+		  "electronic civil status document (at most 1 MiB)." } },
+	[VERIFIER_MSG_BAD_FORM] = {
+		{ "Chưa có gì để kiểm tra", "Nothing to check" },
+		{ "Hãy chọn một tệp XML hoặc dán mã trên giấy tờ (chỉ một "
+		  "trong hai).", "Choose an XML file or paste the code on the "
+		  "paper (one of the two)." } },
+	[VERIFIER_MSG_INTERNAL] = {
+		{ "Lỗi hệ thống", "System error" },
+		{ "Không kiểm tra được lúc này. Hãy thử lại sau.",
+		  "The check could not be done now. Try again later." } },
+};
+
 int
 verifier_page_message(const struct verifier_page *pg, enum verifier_msg msg,
     char **out, size_t *len, struct cs_err *err)
 {
 	struct html h = { NULL, 0, 0, 0 };
 	const char *title, *text;
+	int en = pg->lang == VERIFIER_LANG_EN;
 
 	*out = NULL;
-	switch (msg) {
-	case VERIFIER_MSG_NOT_FOUND:
-		title = L(pg, "Không có trang này", "No such page");
-		text = L(pg, "Đường dẫn này không dẫn tới trang nào.",
-		    "This address leads to no page.");
-		break;
-	case VERIFIER_MSG_TOO_MANY:
-		title = L(pg, "Quá nhiều yêu cầu", "Too many requests");
-		text = L(pg, "Có quá nhiều yêu cầu kiểm tra từ địa chỉ của bạn. "
-		    "Hãy đợi một lát rồi thử lại.", "Too many checks came from "
-		    "your address. Wait a moment, then try again.");
-		break;
-	case VERIFIER_MSG_TOO_LARGE:
-		title = L(pg, "Tệp quá lớn", "File too large");
-		text = L(pg, "Tệp gửi lên quá lớn để là một giấy tờ hộ tịch "
-		    "điện tử (tối đa 1 MiB).", "The file sent is too large to "
-		    "be an electronic civil status document (at most 1 MiB).");
-		break;
-	case VERIFIER_MSG_BAD_FORM:
-		title = L(pg, "Chưa có gì để kiểm tra", "Nothing to check");
-		text = L(pg, "Hãy chọn một tệp XML hoặc dán mã trên giấy tờ "
-		    "(chỉ một trong hai).", "Choose an XML file or paste the "
-		    "code on the paper (one of the two).");
-		break;
-	case VERIFIER_MSG_INTERNAL:
-	default:
-		title = L(pg, "Lỗi hệ thống", "System error");
-		text = L(pg, "Không kiểm tra được lúc này. Hãy thử lại sau.",
-		    "The check could not be done now. Try again later.");
-		break;
-	}
+	if ((size_t)msg >= sizeof(messages) / sizeof(messages[0]))
+		msg = VERIFIER_MSG_INTERNAL;
+	title = messages[msg].title[en];
+	text = messages[msg].text[en];
 	head(&h, pg, title, "none");
 	putf_esc(&h, "<h1>%s</h1>\n", title);
 	putf_esc(&h, "<p>%s</p>\n", text);

@@ -392,9 +392,13 @@ form_input(struct cs_httpd_req *req, const char **xml, size_t *xml_len,
 	return (*seal = strdup(s)) != NULL ? 0 : -1;
 }
 
-/* POST /v1/verify: the JSON report. */
+/*
+ * POST /v1/verify (the JSON report) and POST /verify (the staff form's
+ * result, as a page): the signed XML as the body, or a form with a file
+ * "xml" or a text "seal".
+ */
 static void
-h_api(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req)
+h_post(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req)
 {
 	struct verifier_report *rep = NULL;
 	struct verifier_status st;
@@ -402,22 +406,24 @@ h_api(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req)
 	const char *xml = NULL;
 	char *seal = NULL;
 	size_t len = 0;
+	int html = vr->route == R_VERIFY;
 	json_t *j;
 
 	cs_err_clear(&err);
 	if (vr->form) {
 		if (form_input(req, &xml, &len, &seal) != 0) {
-			cs_httpd_reply_problem(req, 400, "malformed-form",
-			    "the multipart body must be complete and hold "
-			    "exactly one of the fields xml (the signed "
-			    "document) and seal", NULL);
+			reply_error(vd, vr, req, 400, "malformed-form", "the "
+			    "multipart body must be complete and hold exactly "
+			    "one of the fields xml (the signed document) and "
+			    "seal", VERIFIER_MSG_BAD_FORM);
 			goto out;
 		}
 	} else {
 		xml = cs_httpd_body(req, &len);
 		if (len == 0) {
-			cs_httpd_reply_problem(req, 400, "empty-body", "the "
-			    "body must be the signed XML document", NULL);
+			reply_error(vd, vr, req, 400, "empty-body", "the body "
+			    "must be the signed XML document",
+			    VERIFIER_MSG_BAD_FORM);
 			goto out;
 		}
 	}
@@ -426,40 +432,14 @@ h_api(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req)
 		reply_internal(vd, vr, req, &err);
 		goto out;
 	}
-	if ((j = verifier_full_json(rep, &st)) == NULL) {
+	if (html) {
+		reply_result_page(vd, vr, req, rep, &st, seal != NULL);
+	} else if ((j = verifier_full_json(rep, &st)) == NULL) {
 		cs_httpd_reply_problem(req, 500, "internal", "out of memory",
 		    NULL);
-		goto out;
+	} else {
+		cs_httpd_reply_json(req, 200, j);
 	}
-	cs_httpd_reply_json(req, 200, j);
-out:
-	verifier_report_free(rep);
-	free(seal);
-}
-
-/* POST /verify: the staff form's result, as a page. */
-static void
-h_form(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req)
-{
-	struct verifier_report *rep = NULL;
-	struct verifier_status st;
-	struct cs_err err;
-	const char *xml = NULL;
-	char *seal = NULL;
-	size_t len = 0;
-
-	cs_err_clear(&err);
-	if (!vr->form || form_input(req, &xml, &len, &seal) != 0) {
-		reply_message(vd, vr, req, 400, VERIFIER_MSG_BAD_FORM,
-		    "malformed-form");
-		goto out;
-	}
-	if (check(vd, vr->gen, req, xml, len, seal != NULL ? trim(seal) : NULL,
-	    &rep, &st, &err) != 0) {
-		reply_internal(vd, vr, req, &err);
-		goto out;
-	}
-	reply_result_page(vd, vr, req, rep, &st, seal != NULL);
 out:
 	verifier_report_free(rep);
 	free(seal);
@@ -524,21 +504,6 @@ h_readyz(struct verifyd *vd, struct cs_httpd_req *req)
 		reg = "unavailable";
 	cs_httpd_reply_json(req, 200, json_pack("{s:s, s:{s:s, s:s}}",
 	    "status", "ready", "checks", "trust", "ok", "register", reg));
-}
-
-static void
-h_metrics(struct verifyd *vd, struct cs_httpd_req *req)
-{
-	char *text = NULL;
-	size_t len = 0;
-
-	if (cs_metrics_render(vd->metrics, &text, &len) != 0) {
-		cs_httpd_reply_problem(req, 500, "internal", "out of memory",
-		    NULL);
-		return;
-	}
-	cs_httpd_reply(req, 200, CS_METRICS_CONTENT_TYPE, text, len);
-	free(text);
 }
 
 /* --- routing ----------------------------------------------------------------- */
@@ -681,17 +646,17 @@ on_request(void *ctx, struct cs_httpd_req *req)
 		h_readyz(vd, req);
 		break;
 	case R_METRICS:
-		h_metrics(vd, req);
+		cs_httpd_reply_metrics(req, vd->metrics);
 		break;
 	case R_API:
-		h_api(vd, vr, req);
+		h_post(vd, vr, req);
 		break;
 	case R_HOME:
 		h_page(vd, vr, req);
 		break;
 	case R_VERIFY:
 		if (strcmp(cs_httpd_method(req), "POST") == 0)
-			h_form(vd, vr, req);
+			h_post(vd, vr, req);
 		else
 			h_page(vd, vr, req);
 		break;
@@ -956,9 +921,7 @@ verifyd_stop(struct verifyd *vd, unsigned timeout_ms)
 
 	if (vd == NULL)
 		return 0;
-	cs_httpd_quiesce(vd->httpd);
-	left = cs_httpd_wait_idle(vd->httpd, timeout_ms);
-	cs_httpd_stop(vd->httpd);
+	left = cs_httpd_drain(vd->httpd, timeout_ms);
 	vd->httpd = NULL;
 	verifyd_free(vd);
 	return left;
