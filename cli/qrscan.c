@@ -101,8 +101,10 @@ cli_qr_scan_png(const char *path, char **out, struct cs_err *err)
 	}
 	r = 0;
 out:
-	zbar_image_destroy(img);
-	zbar_image_scanner_destroy(sc);
+	if (img != NULL)
+		zbar_image_destroy(img);
+	if (sc != NULL)
+		zbar_image_scanner_destroy(sc);
 	free(grey);
 	cairo_surface_destroy(s);
 	return r;

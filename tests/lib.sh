@@ -74,7 +74,7 @@ expect_eq() {
 # that a test can change one setting in a file of its own.
 dev_conf() {
 	awk -v dev="$DEV" '
-	/^[ \t]*(pin_file|softhsm2_conf|anchors|crl|path|cert|chain|clients)[ \t]*=/ {
+	/^[ \t]*(pin_file|softhsm2_conf|anchors|crl|path|cert|seal_cert|chain|clients)[ \t]*=/ {
 		split($0, kv, "=")
 		key = kv[1]; val = substr($0, index($0, "=") + 1)
 		gsub(/^[ \t]+|[ \t]+$/, "", val)

@@ -1,0 +1,159 @@
+/*
+ * cli/cmd_qr.c — civseal qr: draw the QR code of a signed document's seal
+ * (Header/Seal) as SVG or PNG, pointing at the verification page.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/config.h"
+#include "core/fileio.h"
+#include "core/seal.h"
+#include "core/xml.h"
+#include "signer/qr.h"
+
+#define PROG "civseal qr"
+#define PNG_SCALE 8		/* pixels per module */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: civseal qr FILE.xml (--svg OUT.svg | --png OUT.png)\n"
+	    "                  [--config FILE | --base-url URL]\n"
+	    "\n"
+	    "Draw the QR code of the seal in a signed document (its Header/Seal):\n"
+	    "\"<base URL>/v/<seal>\", error correction level Q, the smallest\n"
+	    "version that holds it.  The version and size are printed.\n"
+	    "\n"
+	    "  --svg OUT      write SVG (35 mm wide)\n"
+	    "  --png OUT      write PNG (%d pixels per module)\n"
+	    "  --config FILE  the base URL is its [verifyd] base_url\n"
+	    "  --base-url URL the verification service, e.g. https://xacthuc.example.vn\n"
+	    "                 (with neither, the code holds the bare seal digits)\n"
+	    "\n"
+	    "exit status: 0 written; 1 the document has no valid seal; 2 usage,\n"
+	    "configuration or I/O error\n", PNG_SCALE);
+}
+
+/* The Header/Seal text of a signed document; 1 when it has none. */
+static int
+read_seal(const char *path, char *out, size_t cap)
+{
+	struct cs_err err = { 0, "" };
+	xmlDocPtr xml = NULL;
+	xmlNodePtr n;
+	xmlChar *t = NULL;
+	char *buf = NULL;
+	size_t len;
+	int rc = 2;
+
+	if (cs_file_read(path, CS_XML_MAX_BYTES + 1, &buf, &len, &err) != 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		goto out;
+	}
+	if (cs_xml_parse_strict(buf, len, &xml, &err) != 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, err.msg);
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	if ((n = cs_xml_seal_node(xml)) == NULL ||
+	    (t = xmlNodeGetContent(n)) == NULL || *t == '\0') {
+		fprintf(stderr, PROG ": %s has no seal (Header/Seal)\n", path);
+		goto out;
+	}
+	if (strlen((const char *)t) >= cap ||
+	    strspn((const char *)t, "0123456789") != strlen((const char *)t)) {
+		fprintf(stderr, PROG ": %s: Header/Seal is not a seal\n", path);
+		goto out;
+	}
+	snprintf(out, cap, "%s", (const char *)t);
+	rc = 0;
+out:
+	xmlFree(t);
+	xmlFreeDoc(xml);
+	free(buf);
+	return rc;
+}
+
+int
+cmd_qr(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "svg", required_argument, NULL, 's' },
+		{ "png", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "base-url", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *svg = NULL, *png = NULL, *config = NULL, *base = NULL;
+	struct cs_config *cfg = NULL;
+	struct signer_qr *qr = NULL;
+	struct cs_err err = { 0, "" };
+	char seal[CS_XML_SEAL_MAX];
+	unsigned char *out = NULL;
+	size_t len;
+	int c, rc = 2;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:p:c:b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': svg = optarg; break;
+		case 'p': png = optarg; break;
+		case 'c': config = optarg; break;
+		case 'b': base = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || (svg == NULL) == (png == NULL) ||
+	    (config != NULL && base != NULL)) {
+		fprintf(stderr, PROG ": give one FILE, one of --svg and --png, "
+		    "and at most one of --config and --base-url\n");
+		usage(stderr);
+		return 2;
+	}
+	if (config != NULL) {
+		if (cs_config_load(config, &cfg, &err) != 0) {
+			fprintf(stderr, PROG ": %s\n", err.msg);
+			goto out;
+		}
+		if ((base = cfg->verify_base_url) == NULL) {
+			fprintf(stderr, PROG ": %s: [verifyd] base_url is not "
+			    "set\n", config);
+			goto out;
+		}
+	}
+	if ((rc = read_seal(argv[optind], seal, sizeof(seal))) != 0)
+		goto out;
+	rc = 2;
+	if (signer_qr_new(base, seal, &qr, &err) != 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		goto out;
+	}
+	if ((svg != NULL ? signer_qr_svg(qr, 35.0, 1, (char **)&out, &len,
+	    &err) : signer_qr_png(qr, PNG_SCALE, &out, &len, &err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		goto out;
+	}
+	if (cs_file_write_atomic(svg != NULL ? svg : png, out, len, 0644,
+	    &err) != 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		goto out;
+	}
+	printf("QR version %d, level Q, %d x %d modules, %zu seal digits\n",
+	    signer_qr_version(qr), signer_qr_width(qr), signer_qr_width(qr),
+	    strlen(seal));
+	rc = 0;
+out:
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = 2;
+	free(out);
+	signer_qr_free(qr);
+	cs_config_free(cfg);
+	return rc;
+}
