@@ -126,7 +126,7 @@ check: all dev
 run: all dev
 	scripts/run-dev.sh
 
-bench: all dev $(BUILD)/bench/bench_p11
+bench: all dev $(BUILD)/bench/bench_p11 $(BUILD)/bench/bench_issue
 	tests/bench/run.sh
 
 install: $(BINS)

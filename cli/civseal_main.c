@@ -21,7 +21,9 @@ static const struct {
 	{ "verify", cmd_verify, "verify a signed document (signature, trust, policy)" },
 	{ "hsm", cmd_hsm, "HSM administration: init-token, keygen, list" },
 	{ "audit", cmd_audit, "verify the register's hash-chained audit log" },
+	{ "qr", cmd_qr, "draw a signed document's QR seal as SVG or PNG" },
 	{ "verify-qr", cmd_verify_qr, "check a QR seal offline (text, URL or picture)" },
+	{ "render", cmd_render, "a signed document as HTML or A4 PDF, with its QR" },
 };
 
 static void

@@ -10,5 +10,7 @@ int cmd_verify(int argc, char **argv);	/* cli/cmd_verify.c */
 int cmd_hsm(int argc, char **argv);	/* cli/cmd_hsm.c */
 int cmd_audit(int argc, char **argv);	/* cli/cmd_audit.c */
 int cmd_verify_qr(int argc, char **argv);	/* cli/cmd_verify_qr.c */
+int cmd_qr(int argc, char **argv);	/* cli/cmd_qr.c */
+int cmd_render(int argc, char **argv);	/* cli/cmd_render.c */
 
 #endif

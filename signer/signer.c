@@ -398,7 +398,8 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	if ((r = cs_xml_serialize(xml, &d->xml, &d->xml_len, err)) != 0)
 		goto out;
 	/* civseal never emits a document that does not verify. */
-	if ((r = signer_xmldsig_selfcheck(d->xml, d->xml_len, o->cert, err)) != 0)
+	if ((r = signer_xmldsig_selfcheck(d->xml, d->xml_len,
+	    X509_get0_pubkey(o->cert), err)) != 0)
 		goto out;
 	if (EVP_Digest(d->xml, d->xml_len, d->sha256, &mdlen, EVP_sha256(),
 	    NULL) != 1) {

@@ -12,6 +12,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <xmlsec/crypto.h>
+#include <xmlsec/openssl/evp.h>
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmltree.h>
 
@@ -300,14 +301,14 @@ out:
 }
 
 int
-signer_xmldsig_selfcheck(const char *xml, size_t len, X509 *cert,
+signer_xmldsig_selfcheck(const char *xml, size_t len, EVP_PKEY *pub,
     struct cs_err *err)
 {
 	xmlDocPtr doc = NULL;
 	xmlNodePtr node;
 	xmlSecDSigCtxPtr ctx = NULL;
-	unsigned char *der = NULL;
-	int derlen, r = CS_E_CRYPTO;
+	xmlSecKeyDataPtr data = NULL;
+	int r = CS_E_CRYPTO;
 
 	if ((doc = xmlReadMemory(xml, (int)len, NULL, NULL,
 	    XML_PARSE_NONET)) == NULL) {
@@ -321,16 +322,26 @@ signer_xmldsig_selfcheck(const char *xml, size_t len, X509 *cert,
 		goto out;
 	}
 	if ((ctx = xmlSecDSigCtxCreate(NULL)) == NULL ||
-	    (derlen = i2d_X509(cert, &der)) <= 0) {
+	    (ctx->signKey = xmlSecKeyCreate()) == NULL) {
 		r = cs_err_set(err, CS_E_NOMEM, "self-check: out of memory");
 		goto out;
 	}
-	/* The key is the office certificate's, never one found in the document. */
-	ctx->signKey = xmlSecCryptoAppKeyLoadMemory(der, (xmlSecSize)derlen,
-	    xmlSecKeyDataFormatCertDer, NULL, NULL, NULL);
-	if (ctx->signKey == NULL) {
+	/*
+	 * The key is the office certificate's, never one found in the
+	 * document.  Adopting a reference to the public key costs a fraction
+	 * of parsing the certificate again for every document.
+	 */
+	if (EVP_PKEY_up_ref(pub) != 1 ||
+	    (data = xmlSecOpenSSLEvpKeyAdopt(pub)) == NULL) {
+		EVP_PKEY_free(pub);	/* the reference taken above */
 		r = cs_err_set(err, CS_E_CRYPTO,
-		    "self-check: cannot load the office certificate key");
+		    "self-check: cannot use the office certificate key");
+		goto out;
+	}
+	if (xmlSecKeySetValue(ctx->signKey, data) < 0) {
+		xmlSecKeyDataDestroy(data);
+		r = cs_err_set(err, CS_E_CRYPTO,
+		    "self-check: cannot use the office certificate key");
 		goto out;
 	}
 	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
@@ -343,7 +354,6 @@ signer_xmldsig_selfcheck(const char *xml, size_t len, X509 *cert,
 	}
 	r = 0;
 out:
-	OPENSSL_free(der);
 	if (ctx != NULL)
 		xmlSecDSigCtxDestroy(ctx);
 	xmlFreeDoc(doc);

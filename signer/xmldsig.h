@@ -33,11 +33,12 @@ int signer_sign_sha256(EVP_PKEY *key, const unsigned char md[32],
     unsigned char *sig, size_t *siglen, struct cs_err *err);
 
 /*
- * Verify the signature of serialized signed XML with cert's public key only
- * (xmlsec, an independent implementation of the verification): the final
- * guard before a document leaves the signer.  CS_E_CRYPTO when it fails.
+ * Verify the signature of serialized signed XML with pub only, the office
+ * certificate's public key (xmlsec, an independent implementation of the
+ * verification): the final guard before a document leaves the signer.
+ * CS_E_CRYPTO when it fails.  pub may be shared by threads.
  */
-int signer_xmldsig_selfcheck(const char *xml, size_t len, X509 *cert,
+int signer_xmldsig_selfcheck(const char *xml, size_t len, EVP_PKEY *pub,
     struct cs_err *err);
 
 #endif

@@ -492,7 +492,11 @@ verifier_check(const struct verifier *v, const char *xml, size_t len,
 		cs_err_set(err, r, "out of memory");
 		goto out;
 	}
-	/* Fields only when they are what was signed. */
+	/* Fields and seal only when they are what was signed. */
+	if (!crypto_ok) {
+		free(rep->seal);
+		rep->seal = NULL;
+	}
 	if (crypto_ok && doc != NULL) {
 		if ((rep->fields = cs_doc_to_json(doc)) == NULL) {
 			r = cs_err_set(err, CS_E_NOMEM, "out of memory");

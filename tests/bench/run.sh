@@ -36,8 +36,8 @@ done
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 
 {
-	echo "| key | raw C_Sign/s (${THREADS} threads) | raw p50 / p99 ms | API documents/s (${CONNS} connections) | API p50 / p99 ms | ratio |"
-	echo "|---|---|---|---|---|---|"
+	echo "| key | raw C_Sign/s (${THREADS} threads) | raw p50 / p99 ms | API documents/s (${CONNS} connections) | API p50 / p99 ms | ratio documents/s ÷ raw | ratio HSM signatures/s ÷ raw (2 per document) |"
+	echo "|---|---|---|---|---|---|---|"
 } >"$W/table.md"
 
 run=0
@@ -62,10 +62,19 @@ for case in "01-BADINH birth-01" "48-HOACUONGBAC birth-02"; do
 	fi
 	rate=$(echo "$raw" | field rate)
 	ratio=$(python3 -c "print(f'{$rps / $rate:.2f}')")
+	sratio=$(python3 -c "print(f'{2 * $rps / $rate:.2f}')")
 	key=$(echo "$raw" | field key)
-	printf '| %s (%s) | %s | %s / %s | %s | %s / %s | **%s** |\n' "$key" "$office" "$rate" \
+	printf '| %s (%s) | %s | %s / %s | %s | %s / %s | **%s** | %s |\n' "$key" "$office" "$rate" \
 		"$(echo "$raw" | field p50_ms)" "$(echo "$raw" | field p99_ms)" "$rps" \
-		"$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" "$ratio" >>"$W/table.md"
+		"$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" "$ratio" "$sratio" >>"$W/table.md"
+	# The pipeline in process, one thread, against one raw signature.
+	one=$("$ROOT/build/bench/bench_p11" --config "$DEV/civseal.conf" --office "$office" \
+		--threads 1 --seconds 2)
+	issue=$("$ROOT/build/bench/bench_issue" --config "$DEV/civseal.conf" \
+		--in "$SAMPLES/$sample.json" --count 1000)
+	echo "$issue"
+	printf '| %s (%s) | %s | %s |\n' "$key" "$office" "$(echo "$issue" | field ms_per_doc)" \
+		"$(python3 -c "print(f'{1000 / $(echo "$one" | field rate):.3f}')")" >>"$W/inproc.md"
 done
 
 docs=$(sqlite3 "$W/register.db" 'select count(*) from documents')
@@ -76,6 +85,12 @@ commits=$(awk '/^civseal_store_commits_total/ {print $2}' "$W/metrics.txt")
 	echo "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); SoftHSM2 $(dpkg-query -W -f='${Version}' softhsm2); ${SECS}s per run."
 	echo
 	cat "$W/table.md"
+	echo
+	echo "In process, one thread (tests/bench/bench_issue.c: signer_issue end to end, no HTTP, no register):"
+	echo
+	echo "| key | ms per document | ms per raw HSM signature (each document makes 2) |"
+	echo "|---|---|---|"
+	cat "$W/inproc.md"
 	echo
 	echo "Register: $docs documents durable in ${commits:-?} group commits (WAL, synchronous=FULL)."
 } >"$ROOT/build/bench/results.md"

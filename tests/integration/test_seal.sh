@@ -89,7 +89,7 @@ for bit in 0 255 511; do
 	refuse "signature bit $bit flipped" "$(codec flip "$S" $bit)" "does not verify"
 done
 refuse "truncated by one digit" "${S%?}" "length"
-refuse "truncated by one block (17 digits)" "${S:0:$((${#S} - 17))}" "signature bytes"
+refuse "truncated by one block (17 digits)" "${S:0:$((${#S} - 17))}" "signature bytes|out of range"
 refuse "first 100 digits only" "${S:0:100}"
 refuse "a letter inside" "${S:0:50}A${S:51}" "not a digit"
 refuse "an extra block" "${S}00000000000000000" "signature bytes"
