@@ -30,18 +30,6 @@ free_port() {
 	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-# wait_for DESC TRIES CMD...: poll CMD every 0.1 s, at most TRIES times.
-wait_for() {
-	local desc=$1 n=$2 i
-	shift 2
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	not_ok "timed out waiting: $desc"
-	return 1
-}
-
 # conf_set FILE SECTION KEY VALUE: set a key in a section of a config copy.
 conf_set() {
 	python3 - "$@" <<'PY'
