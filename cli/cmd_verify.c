@@ -18,7 +18,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: civseal verify [--trust PEM] [--crl PEM] [--config FILE] "
-	    "[--json] FILE\n"
+	    "[--register DB] [--json] FILE\n"
 	    "\n"
 	    "Verify a signed birth certificate or death extract (XML; '-' reads\n"
 	    "standard input): the document structure and signature policy, the\n"
@@ -29,7 +29,10 @@ usage(FILE *f)
 	    "  --crl PEM      certificate revocation lists (optional)\n"
 	    "  --config FILE  take [trust] anchors and crl from this file when\n"
 	    "                 --trust / --crl are not given\n"
+	    "  --register DB  also check the document's status (revoked,\n"
+	    "                 superseded) in this register, opened read-only\n"
 	    "  --json         print the full report as JSON on standard output\n"
+	    "                 (the report civseal-verifyd answers)\n"
 	    "\n"
 	    "Without --json, prints 'VALID: …' on standard output, or one line\n"
 	    "per failed check ('INVALID: reason', 'UNTRUSTED: …', 'REVOKED: …')\n"
@@ -58,6 +61,7 @@ cmd_verify(int argc, char **argv)
 		{ "trust", required_argument, NULL, 't' },
 		{ "crl", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "register", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -65,6 +69,8 @@ cmd_verify(int argc, char **argv)
 	const char *trust = NULL, *crl = NULL, *config = NULL, *path;
 	struct verifier *v = NULL;
 	struct verifier_report *rep = NULL;
+	struct verifier_status st;
+	const char *reg = NULL;
 	struct cs_err err = { 0, "" };
 	char *xml = NULL;
 	size_t len;
@@ -76,6 +82,7 @@ cmd_verify(int argc, char **argv)
 		case 't': trust = optarg; break;
 		case 'r': crl = optarg; break;
 		case 'c': config = optarg; break;
+		case 'R': reg = optarg; break;
 		case 'j': as_json = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -100,8 +107,10 @@ cmd_verify(int argc, char **argv)
 		fprintf(stderr, "civseal verify: %s\n", err.msg);
 		goto out;
 	}
+	if (cli_status("civseal verify", reg, rep, &st) != 0)
+		goto out;
 	if (as_json) {
-		if (cli_print_json("civseal verify", rep) != 0)
+		if (cli_print_json("civseal verify", rep, &st) != 0)
 			goto out;
 	} else
 		print_human(rep);

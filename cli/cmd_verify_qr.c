@@ -18,7 +18,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: civseal verify-qr [--trust PEM] [--crl PEM] [--config FILE]\n"
-	    "                         [--json] (SEAL | URL | --image PICTURE.png)\n"
+	    "                         [--register DB] [--json]\n"
+	    "                         (SEAL | URL | --image PICTURE.png)\n"
 	    "\n"
 	    "Check the QR seal of a printed birth certificate or death extract\n"
 	    "without a network: its signature by the key its key id names in the\n"
@@ -32,6 +33,8 @@ usage(FILE *f)
 	    "  --crl PEM      certificate revocation lists (optional)\n"
 	    "  --config FILE  take [trust] anchors and crl from this file when\n"
 	    "                 --trust / --crl are not given\n"
+	    "  --register DB  also check the document's status (revoked,\n"
+	    "                 superseded) in this register, opened read-only\n"
 	    "  --image PNG    read the seal from the QR code in this picture\n"
 	    "  --json         print the report, with the bound fields and the\n"
 	    "                 signer, as JSON on standard output\n"
@@ -76,6 +79,7 @@ cmd_verify_qr(int argc, char **argv)
 		{ "trust", required_argument, NULL, 't' },
 		{ "crl", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "register", required_argument, NULL, 'R' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -84,6 +88,8 @@ cmd_verify_qr(int argc, char **argv)
 	const char *trust = NULL, *crl = NULL, *config = NULL, *image = NULL;
 	struct verifier *v = NULL;
 	struct verifier_report *rep = NULL;
+	struct verifier_status st;
+	const char *reg = NULL;
 	struct cs_err err = { 0, "" };
 	char *scanned = NULL;
 	const char *text;
@@ -95,6 +101,7 @@ cmd_verify_qr(int argc, char **argv)
 		case 't': trust = optarg; break;
 		case 'r': crl = optarg; break;
 		case 'c': config = optarg; break;
+		case 'R': reg = optarg; break;
 		case 'i': image = optarg; break;
 		case 'j': as_json = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -122,8 +129,10 @@ cmd_verify_qr(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
 	}
+	if (cli_status(PROG, reg, rep, &st) != 0)
+		goto out;
 	if (as_json) {
-		if (cli_print_json(PROG, rep) != 0)
+		if (cli_print_json(PROG, rep, &st) != 0)
 			goto out;
 	} else
 		print_human(rep);

@@ -10,6 +10,7 @@
 #include <xmlsec/errors.h>
 
 #include "core/config.h"
+#include "core/store.h"
 
 int
 cli_verifier_load(const char *prog, const char *trust, const char *crl,
@@ -69,12 +70,35 @@ cli_print_reasons(const struct verifier_report *rep)
 }
 
 int
-cli_print_json(const char *prog, const struct verifier_report *rep)
+cli_status(const char *prog, const char *path, struct verifier_report *rep,
+    struct verifier_status *st)
+{
+	struct cs_store *store = NULL;
+	struct cs_err err = { 0, "" };
+	int r;
+
+	if (path != NULL && cs_store_open(path, 1, &store, &err) != 0)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	r = verifier_status_apply(store, path != NULL, rep, st, &err);
+	if (r == 0 && st->state == VERIFIER_STATUS_UNAVAILABLE &&
+	    store != NULL)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	cs_store_close(store);
+	if (r != 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_print_json(const char *prog, const struct verifier_report *rep,
+    const struct verifier_status *st)
 {
 	json_t *j;
 	char *s = NULL;
 
-	if ((j = verifier_report_json(rep)) == NULL ||
+	if ((j = verifier_full_json(rep, st)) == NULL ||
 	    (s = json_dumps(j, JSON_INDENT(2))) == NULL) {
 		json_decref(j);
 		fprintf(stderr, "%s: out of memory\n", prog);

@@ -36,6 +36,8 @@ static const struct key_def keys[] = {
 	{ SEC_SIGND, "clients", K_PATH, offsetof(struct cs_config, signd_clients) },
 	{ SEC_VERIFYD, "listen", K_STRING, offsetof(struct cs_config, verifyd_listen) },
 	{ SEC_VERIFYD, "base_url", K_STRING, offsetof(struct cs_config, verify_base_url) },
+	{ SEC_VERIFYD, "rate_limit", K_STRING, offsetof(struct cs_config, verifyd_rate_limit) },
+	{ SEC_VERIFYD, "rate_burst", K_STRING, offsetof(struct cs_config, verifyd_rate_burst) },
 	{ SEC_OFFICE, "name", K_STRING, offsetof(struct cs_office, name) },
 	{ SEC_OFFICE, "key", K_STRING, offsetof(struct cs_office, key_uri) },
 	{ SEC_OFFICE, "cert", K_PATH, offsetof(struct cs_office, cert_path) },

@@ -61,6 +61,8 @@ struct cs_config {
 	/* [verifyd] */
 	char *verifyd_listen;
 	char *verify_base_url;
+	char *verifyd_rate_limit;	/* requests per second per client address */
+	char *verifyd_rate_burst;	/* requests a client may send at once */
 
 	struct cs_office *offices;
 	size_t n_offices;

@@ -1,7 +1,9 @@
 /* core/httpd.c — HTTP plumbing over libmicrohttpd; see httpd.h. */
 #include "core/httpd.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -25,6 +27,8 @@
 #define MAX_RESP_HEADERS 16
 #define RID_MAX 65
 #define LOG_PATH_MAX 256
+#define ADDR_MAX 64
+#define PP_BUFFER 4096		/* the post processor's buffer for keys */
 
 struct cs_httpd {
 	struct cs_httpd_opts opts;
@@ -54,6 +58,15 @@ struct cs_httpd_req {
 	char *hdr_value[MAX_RESP_HEADERS];
 	size_t n_hdr;
 	json_t *log;			/* extra access-log members */
+	char *log_path;			/* shown instead of path, or NULL */
+	char addr[ADDR_MAX];
+	struct MHD_PostProcessor *pp;	/* while a form is being read */
+	int form_state;			/* 0 none, 1 reading, 2 ok, -1 bad */
+	struct form_field {
+		char *name, *filename, *data;
+		size_t len, cap;
+	} form[CS_HTTPD_FORM_FIELDS];
+	size_t n_form;
 	void *user;
 };
 
@@ -98,6 +111,14 @@ req_free(struct cs_httpd_req *req)
 
 	if (req == NULL)
 		return;
+	if (req->pp != NULL)
+		MHD_destroy_post_processor(req->pp);
+	for (i = 0; i < req->n_form; i++) {
+		free(req->form[i].name);
+		free(req->form[i].filename);
+		free(req->form[i].data);
+	}
+	free(req->log_path);
 	for (i = 0; i < req->n_hdr; i++) {
 		free(req->hdr_name[i]);
 		free(req->hdr_value[i]);
@@ -107,6 +128,24 @@ req_free(struct cs_httpd_req *req)
 	free(req->method);
 	free(req->path);
 	free(req);
+}
+
+static void
+client_addr(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	buf[0] = '\0';
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, buf, (socklen_t)len);
 }
 
 static struct cs_httpd_req *
@@ -127,6 +166,7 @@ req_new(struct cs_httpd *h, struct MHD_Connection *c, const char *url,
 	req->conn = c;
 	req->route = "other";
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
+	client_addr(c, req->addr, sizeof(req->addr));
 	rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
 	if (rid != NULL && rid_ok(rid))
 		snprintf(req->rid, sizeof(req->rid), "%s", rid);
@@ -206,6 +246,143 @@ cs_httpd_body(const struct cs_httpd_req *req, size_t *len)
 {
 	*len = req->body_len;
 	return req->body != NULL ? req->body : "";
+}
+
+const char *
+cs_httpd_query(const struct cs_httpd_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+const char *
+cs_httpd_client_addr(const struct cs_httpd_req *req)
+{
+	return req->addr;
+}
+
+void
+cs_httpd_log_path(struct cs_httpd_req *req, const char *shown)
+{
+	char *p = strdup(shown);
+
+	if (p == NULL)
+		return;		/* the real path is then logged: never NULL */
+	free(req->log_path);
+	req->log_path = p;
+}
+
+/* --- forms ---------------------------------------------------------------- */
+
+/*
+ * libmicrohttpd hands a field over in pieces (off is the offset of data in
+ * the value).  A piece at offset 0 starts a field, unless it continues the
+ * last one while that is still empty; a name seen before is a duplicate:
+ * the form is refused rather than guessing which value was meant.
+ */
+static enum MHD_Result
+form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *filename, const char *content_type,
+    const char *transfer_encoding, const char *data, uint64_t off,
+    size_t size)
+{
+	struct cs_httpd_req *req = cls;
+	struct form_field *f = req->n_form > 0 ? &req->form[req->n_form - 1] :
+	    NULL;
+	size_t i, cap;
+	char *p;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (key == NULL)
+		goto bad;
+	if (f == NULL || strcmp(f->name, key) != 0 || (off == 0 && f->len > 0)) {
+		if (off != 0)
+			goto bad;
+		for (i = 0; i < req->n_form; i++)
+			if (strcmp(req->form[i].name, key) == 0)
+				goto bad;
+		if (req->n_form >= CS_HTTPD_FORM_FIELDS)
+			goto bad;
+		f = &req->form[req->n_form];
+		memset(f, 0, sizeof(*f));
+		if ((f->name = strdup(key)) == NULL || (filename != NULL &&
+		    (f->filename = strdup(filename)) == NULL)) {
+			free(f->name);
+			free(f->filename);
+			goto bad;
+		}
+		req->n_form++;
+	}
+	if (off != f->len || size > req->h->opts.max_body - f->len)
+		goto bad;
+	if (f->len + size + 1 > f->cap) {
+		cap = f->cap > 0 ? f->cap : 256;
+		while (cap < f->len + size + 1)
+			cap *= 2;
+		if ((p = realloc(f->data, cap)) == NULL)
+			goto bad;
+		f->data = p;
+		f->cap = cap;
+	}
+	if (size > 0)
+		memcpy(f->data + f->len, data, size);
+	f->len += size;
+	f->data[f->len] = '\0';
+	return MHD_YES;
+bad:
+	req->form_state = -1;
+	return MHD_NO;
+}
+
+int
+cs_httpd_want_form(struct cs_httpd_req *req)
+{
+	if (req->pp != NULL || req->form_state != 0)
+		return 0;
+	req->pp = MHD_create_post_processor(req->conn, PP_BUFFER, form_iter,
+	    req);
+	if (req->pp == NULL)
+		return -1;
+	req->form_state = 1;
+	return 0;
+}
+
+/* The body is all in: the form is complete only if the processor says so. */
+static void
+form_finish(struct cs_httpd_req *req)
+{
+	if (req->pp == NULL)
+		return;
+	if (MHD_destroy_post_processor(req->pp) != MHD_YES)
+		req->form_state = -1;
+	req->pp = NULL;
+	if (req->form_state == 1)
+		req->form_state = 2;
+}
+
+int
+cs_httpd_form_ok(const struct cs_httpd_req *req)
+{
+	return req->form_state == 2;
+}
+
+const char *
+cs_httpd_form_field(const struct cs_httpd_req *req, const char *name,
+    size_t *len, const char **filename)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_form; i++) {
+		if (strcmp(req->form[i].name, name) != 0)
+			continue;
+		*len = req->form[i].len;
+		if (filename != NULL)
+			*filename = req->form[i].filename;
+		return req->form[i].data != NULL ? req->form[i].data : "";
+	}
+	return NULL;
 }
 
 double
@@ -295,6 +472,10 @@ cs_httpd_reply(struct cs_httpd_req *req, unsigned status,
 	if (atomic_load(&req->h->draining))
 		ok &= MHD_add_response_header(resp, "Connection", "close") ==
 		    MHD_YES;
+	for (i = 0; req->h->opts.headers != NULL &&
+	    req->h->opts.headers[i] != NULL; i += 2)
+		ok &= MHD_add_response_header(resp, req->h->opts.headers[i],
+		    req->h->opts.headers[i + 1]) == MHD_YES;
 	for (i = 0; i < req->n_hdr; i++)
 		ok &= MHD_add_response_header(resp, req->hdr_name[i],
 		    req->hdr_value[i]) == MHD_YES;
@@ -352,6 +533,21 @@ cs_httpd_reply_problem(struct cs_httpd_req *req, unsigned status,
 	r = cs_httpd_reply(req, status, "application/problem+json", s,
 	    strlen(s));
 	free(s);
+	return r;
+}
+
+int
+cs_httpd_reply_metrics(struct cs_httpd_req *req, struct cs_metrics *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (cs_metrics_render(m, &text, &len) != 0)
+		return cs_httpd_reply_problem(req, 500, "internal",
+		    "out of memory", NULL);
+	r = cs_httpd_reply(req, 200, CS_METRICS_CONTENT_TYPE, text, len);
+	free(text);
 	return r;
 }
 
@@ -423,14 +619,23 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		return req->queue_failed ? MHD_NO : MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		/* A body trickled in to hold a worker: the connection goes. */
+		if (h->opts.request_s > 0 &&
+		    cs_httpd_elapsed(req) > (double)h->opts.request_s)
+			return MHD_NO;
 		if (!req->replied && body_append(req, upload_data,
 		    *upload_data_size) != 0)
 			return MHD_NO;
+		if (!req->replied && !req->too_large && req->pp != NULL &&
+		    req->form_state == 1 && MHD_post_process(req->pp,
+		    upload_data, *upload_data_size) != MHD_YES)
+			req->form_state = -1;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (req->replied)
 		return req->queue_failed ? MHD_NO : MHD_YES;
+	form_finish(req);
 	if (req->too_large)
 		too_large(req);
 	else if (h->opts.on_request != NULL)
@@ -485,10 +690,11 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 		outcome = "error";
 		break;
 	}
-	log_path(path, sizeof(path), req->path);
+	log_path(path, sizeof(path), req->log_path != NULL ? req->log_path :
+	    req->path);
 	log_path(method, sizeof(method), req->method);
-	line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:f}",
-	    "rid", req->rid, "method", method, "path", path,
+	line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:f}",
+	    "rid", req->rid, "addr", req->addr, "method", method, "path", path,
 	    "route", req->route, "status", (int)req->status,
 	    "outcome", outcome, "bytes", (json_int_t)req->resp_bytes,
 	    "ms", (double)(long long)(ms * 100.0 + 0.5) / 100.0);
@@ -628,6 +834,7 @@ cs_httpd_start(const struct cs_httpd_opts *opts, struct cs_httpd **out,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, h->opts.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, h->opts.conn_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->opts.per_ip_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, h->opts.timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->opts.conn_mem_limit,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
@@ -712,4 +919,15 @@ cs_httpd_stop(struct cs_httpd *h)
 	if (h->listen_fd != MHD_INVALID_SOCKET)
 		close(h->listen_fd);
 	free(h);
+}
+
+unsigned
+cs_httpd_drain(struct cs_httpd *h, unsigned timeout_ms)
+{
+	unsigned left;
+
+	cs_httpd_quiesce(h);
+	left = cs_httpd_wait_idle(h, timeout_ms);
+	cs_httpd_stop(h);
+	return left;
 }

@@ -37,6 +37,10 @@ struct cs_httpd_opts {
 	unsigned timeout_s;		/* idle connection timeout; 0: 30 */
 	size_t conn_mem_limit;		/* per connection, for headers; 0: 64 KiB */
 	size_t max_body;		/* larger bodies are 413; 0: 256 KiB */
+	unsigned per_ip_limit;		/* connections per client address; 0: none */
+	unsigned request_s;		/* longest a request may take to arrive; 0: none */
+	/* name, value, name, value, ..., NULL: sent with every response. */
+	const char *const *headers;
 	struct cs_metrics *metrics;	/* NULL, or where http requests are counted */
 	void (*on_headers)(void *ctx, struct cs_httpd_req *req);
 	void (*on_request)(void *ctx, struct cs_httpd_req *req);
@@ -68,6 +72,9 @@ void cs_httpd_quiesce(struct cs_httpd *h);
 unsigned cs_httpd_wait_idle(struct cs_httpd *h, unsigned timeout_ms);
 void cs_httpd_stop(struct cs_httpd *h);
 
+/* quiesce, wait_idle and stop in one: returns what wait_idle returned. */
+unsigned cs_httpd_drain(struct cs_httpd *h, unsigned timeout_ms);
+
 /* Requests being handled now. */
 unsigned cs_httpd_inflight(const struct cs_httpd *h);
 
@@ -85,6 +92,36 @@ unsigned cs_httpd_header_count(const struct cs_httpd_req *req,
 long long cs_httpd_content_length(const struct cs_httpd_req *req);
 /* The body read so far (NUL-terminated, len bytes; "" when none). */
 const char *cs_httpd_body(const struct cs_httpd_req *req, size_t *len);
+/* A query-string argument (decoded), or NULL. */
+const char *cs_httpd_query(const struct cs_httpd_req *req, const char *name);
+/* The client's address as text ("127.0.0.1", "::1"); "" when unknown. */
+const char *cs_httpd_client_addr(const struct cs_httpd_req *req);
+/*
+ * Log path instead of the request path (which may carry personal data,
+ * like a seal in /v/<seal>): the access-log line shows this instead.
+ */
+void cs_httpd_log_path(struct cs_httpd_req *req, const char *shown);
+
+/*
+ * From on_headers: read the body as a form (multipart/form-data or
+ * application/x-www-form-urlencoded, parsed by libmicrohttpd as it
+ * arrives).  -1 when the Content-Type is no form (nothing changes).
+ */
+int cs_httpd_want_form(struct cs_httpd_req *req);
+/*
+ * In on_request: 1 when the whole form was read and well-formed, with at
+ * most CS_HTTPD_FORM_FIELDS fields, none given twice; 0 otherwise.
+ */
+int cs_httpd_form_ok(const struct cs_httpd_req *req);
+/*
+ * A form field's value (NUL-terminated, *len bytes), or NULL when the form
+ * has none of that name; *filename (may be NULL) is the uploaded file's
+ * name, or NULL for a plain field.  Owned by the request.
+ */
+const char *cs_httpd_form_field(const struct cs_httpd_req *req,
+    const char *name, size_t *len, const char **filename);
+#define CS_HTTPD_FORM_FIELDS 8
+
 /* Seconds since the headers arrived. */
 double cs_httpd_elapsed(const struct cs_httpd_req *req);
 
@@ -125,6 +162,9 @@ int cs_httpd_reply_json(struct cs_httpd_req *req, unsigned status,
  */
 int cs_httpd_reply_problem(struct cs_httpd_req *req, unsigned status,
     const char *code, const char *detail, json_t *extra);
+
+/* Reply 200 with the exposition text of m (500 on ENOMEM). */
+int cs_httpd_reply_metrics(struct cs_httpd_req *req, struct cs_metrics *m);
 
 /* Has this request been answered already? */
 int cs_httpd_replied(const struct cs_httpd_req *req);

@@ -76,6 +76,32 @@ printf '$ curl -s -H "Authorization: Bearer $(cat var/dev/client.token)" %s/v1/d
 curl -sS -H "Authorization: Bearer $(cat "$DEV/client.token")" "$URL/v1/documents/$ID" |
 	"$BIN/civseal" verify --config "$DEV/civseal.conf" -
 
+say "8. Start civseal-verifyd on loopback (the QR codes point to it)"
+if [ -f "$DEV/verifyd.pid" ] && kill -0 "$(cat "$DEV/verifyd.pid")" 2>/dev/null; then
+	kill -TERM "$(cat "$DEV/verifyd.pid")"
+	for _ in $(seq 50); do kill -0 "$(cat "$DEV/verifyd.pid")" 2>/dev/null || break; sleep 0.1; done
+fi
+VLISTEN=$(awk '/^\[verifyd\]/{s=1;next} /^\[/{s=0} s&&/^listen/{print $3}' "$DEV/civseal.conf")
+VURL=http://$VLISTEN
+BASE=$(awk '/^\[verifyd\]/{s=1;next} /^\[/{s=0} s&&/^base_url/{print $3}' "$DEV/civseal.conf")
+nohup "$BIN/civseal-verifyd" --config "$DEV/civseal.conf" >>"$DEV/verifyd.log" 2>&1 &
+echo $! >"$DEV/verifyd.pid"
+for _ in $(seq 100); do
+	curl -fsS "$VURL/healthz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+if ! curl -fsS "$VURL/readyz" >/dev/null; then
+	echo "run-dev: civseal-verifyd did not become ready; see $DEV/verifyd.log" >&2
+	tail -n 5 "$DEV/verifyd.log" >&2
+	exit 1
+fi
+echo "civseal-verifyd pid $(cat "$DEV/verifyd.pid") listening on $VURL (log: var/dev/verifyd.log)"
+curl -sS -H "Authorization: Bearer $(cat "$DEV/client.token")" "$URL/v1/documents/$ID" >"$OUT/issued.xml"
+printf '$ curl -s -X POST -H "Content-Type: application/xml" --data-binary @issued.xml %s/v1/verify\n' "$VURL"
+curl -sS -X POST -H 'Content-Type: application/xml' --data-binary @"$OUT/issued.xml" "$VURL/v1/verify" |
+	python3 -c 'import json,sys; j=json.load(sys.stdin); print("verdict:", j["verdict"], "| status:", j["status"]["state"], "| holder:", (j["fields"] or {}).get("child", {}).get("full_name"))'
+SEAL=$(xmllint --xpath 'string(//*[local-name()="Header"]/*[local-name()="Seal"])' "$OUT/issued.xml" 2>/dev/null || true)
+
 cat <<TXT
 
 Everything lives in var/dev/ (git-ignored): the token (softhsm2.conf, tokens/),
@@ -93,4 +119,11 @@ civseal-signd runs at $URL (API: docs/api.md); development client tokens:
   curl -s $URL/metrics | head
   curl -s -H "Authorization: Bearer \$(cat var/dev/client.token)" $URL/v1/documents/$ID/status
 Stop it with: kill \$(cat var/dev/signd.pid)
+
+civseal-verifyd runs at $VURL (docs/verifyd.md); the QR codes of documents
+signed with this configuration point to $BASE/v/<seal>.  Open in a browser:
+  $VURL/                      the staff upload page
+  $BASE/v/$SEAL
+                              the page the QR code of the document just issued opens
+Stop it with: kill \$(cat var/dev/verifyd.pid)
 TXT

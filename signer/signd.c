@@ -1075,8 +1075,6 @@ static void
 h_metrics(struct signd *sd, struct cs_httpd_req *req)
 {
 	struct cs_store_stats st;
-	char *text = NULL;
-	size_t len = 0;
 
 	memset(&st, 0, sizeof(st));
 	cs_store_stats(sd->store, &st);
@@ -1085,13 +1083,7 @@ h_metrics(struct signd *sd, struct cs_httpd_req *req)
 	cs_metrics_set(sd->metrics, M_COMMIT_MAX, st.commit_seconds_max, NULL);
 	cs_metrics_set(sd->metrics, M_COMMITS, (double)st.commits, NULL);
 	cs_metrics_set(sd->metrics, M_ROWS, (double)st.rows, NULL);
-	if (cs_metrics_render(sd->metrics, &text, &len) != 0) {
-		cs_httpd_reply_problem(req, 500, "internal", "out of memory",
-		    NULL);
-		return;
-	}
-	cs_httpd_reply(req, 200, CS_METRICS_CONTENT_TYPE, text, len);
-	free(text);
+	cs_httpd_reply_metrics(req, sd->metrics);
 }
 
 /* --- routing ----------------------------------------------------------- */
@@ -1503,9 +1495,7 @@ signd_stop(struct signd *sd, unsigned timeout_ms)
 
 	if (sd == NULL)
 		return 0;
-	cs_httpd_quiesce(sd->httpd);
-	left = cs_httpd_wait_idle(sd->httpd, timeout_ms);
-	cs_httpd_stop(sd->httpd);
+	left = cs_httpd_drain(sd->httpd, timeout_ms);
 	sd->httpd = NULL;
 	signd_free(sd);
 	return left;

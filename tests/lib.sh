@@ -70,6 +70,18 @@ expect_eq() {
 	fi
 }
 
+# wait_for DESC TRIES CMD...: poll CMD every 0.1 s, at most TRIES times.
+wait_for() {
+	local desc=$1 n=$2 i
+	shift 2
+	for ((i = 0; i < n; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	not_ok "timed out waiting: $desc"
+	return 1
+}
+
 # dev_conf DEST: a copy of the dev config with every path made absolute, so
 # that a test can change one setting in a file of its own.
 dev_conf() {

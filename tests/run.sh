@@ -44,7 +44,7 @@ run_one() {
 for t in build/tests/test_*; do
 	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
 done
-for dir in integration interop; do
+for dir in integration interop browser; do
 	for t in tests/$dir/*.sh; do
 		[ -f "$t" ] && run_one "$dir/$(basename "$t" .sh)" bash "$t"
 	done

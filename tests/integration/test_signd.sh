@@ -36,18 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for DESC TRIES CMD...: poll CMD every 0.1 s, at most TRIES times.
-wait_for() {
-	local desc=$1 n=$2 i
-	shift 2
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	not_ok "timed out waiting: $desc"
-	return 1
-}
-
 start_signd() {
 	"$SIGND" --config "$CONF" --listen "127.0.0.1:$PORT" 2>>"$LOG" &
 	PID=$!

@@ -457,6 +457,58 @@ test_read_only_register_reads_and_refuses_writes(void **state)
 	cs_store_close(st);
 }
 
+/*
+ * civseal-verifyd keeps a read-only view open (and its pooled connections)
+ * while civseal-signd writes: a revocation committed after the view was
+ * opened, and after it last read, must be what the next lookup sees.
+ */
+static void
+test_read_only_view_sees_revocations_committed_later(void **state)
+{
+	struct cs_store *w = open_rw(), *ro = NULL;
+	struct cs_store_doc *got = NULL;
+	struct cs_err err = { 0, "" };
+	char id1[37], id2[37];
+
+	(void)state;
+	put_ok(w, 1, NULL);
+	put_ok(w, 2, NULL);
+	doc_id(1, id1);
+	doc_id(2, id2);
+	assert_int_equal(cs_store_open(dbpath, 1, &ro, &err), 0);
+	assert_int_equal(cs_store_get(ro, id1, 0, &got, &err), 0);
+	assert_int_equal(got->status, CS_STATUS_VALID);
+	assert_null(got->xml);
+	cs_store_doc_free(got);
+	assert_int_equal(cs_store_revoke(w, id1, "Ghi sai ng\xc3\xa0y", NULL,
+	    "hotich", &err), 0);
+	put_ok(w, 3, NULL);
+	doc_id(3, id2);
+	doc_id(2, id1);
+	assert_int_equal(cs_store_revoke(w, id1, "C\xe1\xba\xa5p l\xe1\xba"
+	    "\xa1i", id2, "hotich", &err), 0);
+	doc_id(1, id1);
+	assert_int_equal(cs_store_get(ro, id1, 0, &got, &err), 0);
+	assert_int_equal(got->status, CS_STATUS_REVOKED);
+	assert_string_equal(got->status_reason, "Ghi sai ng\xc3\xa0y");
+	assert_true(strlen(got->status_at) > 0);
+	cs_store_doc_free(got);
+	doc_id(2, id1);
+	assert_int_equal(cs_store_get(ro, id1, 0, &got, &err), 0);
+	assert_int_equal(got->status, CS_STATUS_SUPERSEDED);
+	assert_string_equal(got->superseded_by, id2);
+	cs_store_doc_free(got);
+	/* A document issued after the view opened is found too. */
+	assert_int_equal(cs_store_get(ro, id2, 0, &got, &err), 0);
+	assert_int_equal(got->status, CS_STATUS_VALID);
+	cs_store_doc_free(got);
+	doc_id(7, id1);
+	assert_int_equal(cs_store_get(ro, id1, 0, &got, &err), CS_E_NOTFOUND);
+	assert_null(got);
+	cs_store_close(ro);
+	cs_store_close(w);
+}
+
 static void
 test_open_refuses_a_database_that_is_not_a_register(void **state)
 {
@@ -904,6 +956,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_document_deleted_or_inserted_outside_civseal_is_named,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_read_only_view_sees_revocations_committed_later, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_keep_db_for_integration,
 		    setup, teardown),
 	};
