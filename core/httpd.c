@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
+#include "core/hex.h"
 #include "core/log.h"
 
 #define DEF_CONN_LIMIT 512
@@ -91,7 +92,6 @@ rid_new(char *buf)
 {
 	static atomic_ullong fallback;
 	unsigned char r[12];
-	size_t i;
 
 	if (RAND_bytes(r, sizeof(r)) != 1) {
 		/* Unique is what matters here, not unpredictable. */
@@ -100,8 +100,7 @@ rid_new(char *buf)
 		memset(r, 0, sizeof(r));
 		memcpy(r, &c, sizeof(c));
 	}
-	for (i = 0; i < sizeof(r); i++)
-		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+	cs_hex_encode(r, sizeof(r), buf);
 }
 
 static void

@@ -7,6 +7,7 @@
  * Decoding is strict: every length, date and digit is checked, and trailing
  * or missing bytes are refused, so that one seal has one meaning.
  */
+#include "core/hex.h"
 #include "core/seal.h"
 
 #include <stdint.h>
@@ -530,11 +531,8 @@ static json_t *
 hex_json(const unsigned char *p, size_t n)
 {
 	char buf[2 * 32 + 1];
-	size_t i;
 
-	for (i = 0; i < n && i < 32; i++)
-		snprintf(buf + 2 * i, 3, "%02x", p[i]);
-	buf[2 * i] = '\0';
+	cs_hex_encode(p, n < 32 ? n : 32, buf);
 	return json_string(buf);
 }
 

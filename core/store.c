@@ -43,6 +43,7 @@
  * timestamped checkpoint, a transparency log), then compared with the
  * entry of that sequence number.
  */
+#include "core/hex.h"
 #include "core/store.h"
 
 #include <errno.h>
@@ -208,19 +209,6 @@ utc_now(char out[32])
 	    (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
-static void
-hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[in[i] >> 4];
-		out[2 * i + 1] = hx[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 is_hex64(const char *s)
 {
@@ -241,7 +229,7 @@ sha256_hex(const void *p, size_t n, char out[65])
 
 	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return -1;
-	hex_encode(md, 32, out);
+	cs_hex_encode(md, 32, out);
 	return 0;
 }
 
@@ -288,7 +276,7 @@ audit_hash(const char *prev, long long seq, const char *ts, const char *event,
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return -1;
-	hex_encode(md, 32, out);
+	cs_hex_encode(md, 32, out);
 	return 0;
 }
 

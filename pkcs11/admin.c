@@ -10,6 +10,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "core/hex.h"
 #include "pkcs11/ckr.h"
 #include "pkcs11/pin.h"
 
@@ -377,7 +378,6 @@ p11_admin_keygen(struct p11_admin *a, const char *token,
 	    CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_ATTRIBUTE q;
 	char hex[2 * 64 + 1];
-	size_t i;
 	int r = CS_E_INTERNAL;
 	CK_RV rv;
 
@@ -447,8 +447,7 @@ p11_admin_keygen(struct p11_admin *a, const char *token,
 	if ((r = find_one(a, sess, &q, &h, err)) != 0)
 		goto out;
 	if (h != CK_INVALID_HANDLE) {
-		for (i = 0; i < id_len && i < 64; i++)
-			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		cs_hex_encode(id, id_len < 64 ? id_len : 64, hex);
 		r = cs_err_set(err, CS_E_CONFLICT, "token %s already holds an "
 		    "object with id %s; refusing to generate another", token,
 		    hex);
@@ -511,7 +510,7 @@ describe_key(struct p11_admin *a, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE h,
 	CK_KEY_TYPE kt = 0;
 	CK_ATTRIBUTE at = { CKA_KEY_TYPE, &kt, sizeof(kt) };
 	unsigned char *v;
-	CK_ULONG len, i;
+	CK_ULONG len;
 
 	snprintf(k->token, sizeof(k->token), "%s", token);
 	if ((v = get_var(a, sess, h, CKA_LABEL, &len)) == NULL &&
@@ -523,8 +522,7 @@ describe_key(struct p11_admin *a, CK_SESSION_HANDLE sess, CK_OBJECT_HANDLE h,
 		free(v);
 		return -1;
 	}
-	for (i = 0; i < len; i++)
-		snprintf(k->id_hex + 2 * i, 3, "%02x", v[i]);
+	cs_hex_encode(v, len, k->id_hex);
 	free(v);
 	a->f->C_GetAttributeValue(sess, h, &at, 1);
 	if (kt == CKK_EC) {

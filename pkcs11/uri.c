@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
+
 enum attr_kind { A_STRING, A_BYTES, A_TYPE, A_PIN_SOURCE, A_REFUSED };
 
 /* Every attribute we accept, where it may appear, and where it goes. */
@@ -66,29 +68,12 @@ p11_uri_free(struct p11_uri *u)
 char *
 p11_uri_id_hex(const unsigned char *id, size_t id_len, char *buf, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
 	if (n == 0)
 		return buf;
-	for (i = 0; i < id_len && 2 * i + 2 < n; i++) {
-		buf[2 * i] = hex[id[i] >> 4];
-		buf[2 * i + 1] = hex[id[i] & 0xf];
-	}
-	buf[2 * i] = '\0';
+	if (id_len > (n - 1) / 2)
+		id_len = (n - 1) / 2;
+	cs_hex_encode(id, id_len, buf);
 	return buf;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -102,7 +87,6 @@ pct_decode(const char *name, const char *s, size_t n, int allow_nul,
 {
 	unsigned char *d;
 	size_t i, j = 0;
-	int hi, lo;
 
 	*out = NULL;
 	if ((d = malloc(n + 1)) == NULL)
@@ -117,15 +101,12 @@ pct_decode(const char *name, const char *s, size_t n, int allow_nul,
 				    "PKCS#11 URI attribute %s: truncated "
 				    "percent-encoding", name);
 			}
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0) {
+			if (cs_hex_decode(s + i + 1, 1, &c) != 0) {
 				free(d);
 				return cs_err_set(err, CS_E_INVALID,
 				    "PKCS#11 URI attribute %s: '%%' not followed "
 				    "by two hex digits", name);
 			}
-			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
 			if (c == '\0' && !allow_nul) {
 				free(d);

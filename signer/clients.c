@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "core/fileio.h"
+#include "core/hex.h"
 
 #define CLIENTS_FILE_MAX (1024 * 1024)
 #define CLIENTS_MAX 10000
@@ -44,33 +45,13 @@ name_ok(const char *s)
 	return 1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "sha256:" + 64 hex digits. */
 static int
 parse_hash(const char *s, unsigned char out[32])
 {
-	int i, hi, lo;
-
 	if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != 7 + 64)
 		return -1;
-	s += 7;
-	for (i = 0; i < 32; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return cs_hex_decode(s + 7, 32, out);
 }
 
 static int

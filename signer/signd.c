@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/date.h"
 #include "core/doc.h"
+#include "core/hex.h"
 #include "core/httpd.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -210,15 +211,6 @@ out:
 
 /* --- small helpers ----------------------------------------------------- */
 
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static int
 sha256_hex(const void *buf, size_t len, char out[65])
 {
@@ -227,7 +219,7 @@ sha256_hex(const void *buf, size_t len, char out[65])
 
 	if (EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) != 1)
 		return -1;
-	hex(md, sizeof(md), out);
+	cs_hex_encode(md, sizeof(md), out);
 	return 0;
 }
 

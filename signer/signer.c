@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/hex.h"
 #include "core/seal.h"
 #include "pkcs11/key.h"
 #include "signer/xmldsig.h"
@@ -361,7 +362,7 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	xmlDocPtr xml = NULL;
 	EVP_PKEY *key, *seal_key;
 	unsigned int mdlen = 0;
-	int i, r = CS_E_INTERNAL;
+	int r = CS_E_INTERNAL;
 
 	*out = NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
@@ -406,8 +407,7 @@ signer_issue(struct signer *s, const char *json, size_t len,
 		r = cs_err_openssl(err, CS_E_CRYPTO, "SHA-256 of the document");
 		goto out;
 	}
-	for (i = 0; i < 32; i++)
-		snprintf(d->sha256_hex + 2 * i, 3, "%02x", d->sha256[i]);
+	cs_hex_encode(d->sha256, 32, d->sha256_hex);
 	*out = d;
 	d = NULL;		/* transferred to caller */
 	r = 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/hex.h"
 #include "core/seal.h"
 #include "verifier/report.h"
 
@@ -34,15 +35,6 @@ uuid7_time(const unsigned char id[16])
 	return (time_t)(ms / 1000);
 }
 
-static void
-hex(const unsigned char *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 /* Checks once the seal is decoded; failures become reasons. */
 static int
 check_decoded(const struct verifier_trust *t, struct cs_seal *seal,
@@ -59,7 +51,7 @@ check_decoded(const struct verifier_trust *t, struct cs_seal *seal,
 	    cs_doc_type_name(seal->type));
 	snprintf(rep->office, sizeof(rep->office), "%s", seal->office);
 	if ((cert = verifier_trust_find_kid(t, seal->kid)) == NULL) {
-		hex(seal->kid, CS_SEAL_KID_LEN, kid);
+		cs_hex_encode(seal->kid, CS_SEAL_KID_LEN, kid);
 		rep->unknown_issuer = 1;
 		return verifier_report_reason(rep, VERIFIER_UNTRUSTED,
 		    "unknown issuer: the seal's key id %s names no "
