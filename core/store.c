@@ -338,14 +338,63 @@ db_exec(const struct cs_store *st, sqlite3 *db, const char *sql,
 	return 0;
 }
 
+/*
+ * Statements are compiled once per connection and kept (a connection serves
+ * one thread at a time): db_prep hands out the connection's idle statement of
+ * that text, or compiles it; db_done resets it for the next use; db_close
+ * finalises them all.  A statement is idle once reset: callers bind and step
+ * straight after db_prep, so none is handed out twice.
+ */
 static int
 db_prep(const struct cs_store *st, sqlite3 *db, const char *sql,
     sqlite3_stmt **out, struct cs_err *err)
 {
+	sqlite3_stmt *p = NULL;
+
 	*out = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
+	while ((p = sqlite3_next_stmt(db, p)) != NULL)
+		if (!sqlite3_stmt_busy(p) && strcmp(sqlite3_sql(p), sql) == 0) {
+			*out = p;
+			return 0;
+		}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+	    NULL) != SQLITE_OK)
 		return db_err(st, db, err, "preparing a statement");
 	return 0;
+}
+
+static void
+db_done(sqlite3_stmt *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void
+db_close(sqlite3 *db)
+{
+	sqlite3_stmt *p;
+
+	while ((p = sqlite3_next_stmt(db, NULL)) != NULL)
+		sqlite3_finalize(p);
+	sqlite3_close(db);
+}
+
+/* One statement without results, through the kept statements. */
+static int
+db_run(const struct cs_store *st, sqlite3 *db, const char *sql,
+    struct cs_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if ((r = db_prep(st, db, sql, &s, err)) != 0)
+		return r;
+	r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_err(st, db, err, sql);
+	db_done(s);
+	return r;
 }
 
 static void
@@ -371,7 +420,7 @@ db_query_int(const struct cs_store *st, sqlite3 *db, const char *sql,
 	*out = sqlite3_column_int64(s, 0);
 	r = 0;
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -438,7 +487,8 @@ reader_put(struct cs_store *st, sqlite3 *db)
 		db = NULL;
 	}
 	pthread_mutex_unlock(&st->rmu);
-	sqlite3_close(db);	/* pool full: NULL-safe */
+	if (db != NULL)
+		db_close(db);	/* the pool is full */
 }
 
 /* --- documents ------------------------------------------------------------ */
@@ -543,7 +593,7 @@ cs_store_get(struct cs_store *st, const char *id, int with_xml,
 	if (r == CS_E_NOTFOUND)
 		cs_err_set(err, r, "document %.64s is not in the register", id);
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	reader_put(st, db);
 	return r;
 }
@@ -572,7 +622,7 @@ cs_store_find_idem(struct cs_store *st, const char *client,
 		cs_err_set(err, r, "client %.64s has no document under this "
 		    "idempotency key", client);
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	reader_put(st, db);
 	return r;
 }
@@ -598,7 +648,7 @@ chain_load(const struct cs_store *st, struct chain *ch, struct cs_err *err)
 	snprintf(ch->hash, sizeof(ch->hash), "%s", col_text(s, 1));
 	r = 0;
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -616,7 +666,7 @@ chain_store(const struct cs_store *st, const struct chain *ch,
 	bind_str(s, 2, ch->hash);
 	r = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(st->wdb) == 1 ? 0 :
 	    db_err(st, st->wdb, err, "updating the audit head");
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -655,7 +705,7 @@ audit_append(const struct cs_store *st, struct chain *ch, const char *ts,
 	memcpy(ch->hash, hash, sizeof(ch->hash));
 	r = 0;
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -705,7 +755,7 @@ lookup_id(const struct cs_store *st, const char *sql, const char **args,
 		snprintf(found, 37, "%s", col_text(s, 0));
 	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    db_err(st, st->wdb, err, "looking up a document");
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -732,7 +782,7 @@ wq_do_put(const struct cs_store *st, struct chain *ch, struct wq_item *it,
 		bind_str(s, 1, d->client);
 		bind_str(s, 2, d->idem_key);
 		r = doc_query(st, st->wdb, s, 0, &ex, it->err);
-		sqlite3_finalize(s);
+		db_done(s);
 		s = NULL;
 		if (r == 0) {
 			cs_err_set(it->err, CS_E_CONFLICT, "client %s already "
@@ -795,10 +845,10 @@ wq_do_put(const struct cs_store *st, struct chain *ch, struct wq_item *it,
 		    cs_err_set(it->err, CS_E_CONFLICT, "document %s: %s", d->id,
 			sqlite3_errmsg(st->wdb)) :
 		    db_err(st, st->wdb, it->err, "inserting a document");
-		sqlite3_finalize(s);
+		db_done(s);
 		return r;
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	return audit_append(st, ch, now, "issue", d->id, d->client, d->office,
 	    it->detail, it->err);
 }
@@ -823,7 +873,7 @@ wq_do_revoke(const struct cs_store *st, struct chain *ch, struct wq_item *it,
 		snprintf(sha, sizeof(sha), "%s", col_text(s, 1));
 		snprintf(office, sizeof(office), "%s", col_text(s, 2));
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	s = NULL;
 	if (rc == SQLITE_DONE)
 		return cs_err_set(it->err, CS_E_NOTFOUND, "document %s is not in "
@@ -865,7 +915,7 @@ wq_do_revoke(const struct cs_store *st, struct chain *ch, struct wq_item *it,
 		sqlite3_bind_null(s, 4);
 	bind_str(s, 5, it->id);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_done(s);
 	if (rc != SQLITE_DONE || sqlite3_changes(st->wdb) != 1)
 		return db_err(st, st->wdb, it->err, "updating a document status");
 	return audit_append(st, ch, now, sup[0] != '\0' ? "supersede" : "revoke",
@@ -905,7 +955,7 @@ batch_run(struct cs_store *st, struct wq_item *batch)
 	pthread_mutex_lock(&st->wmu);
 	/* commit_seconds: from BEGIN to the end of COMMIT (its fsync). */
 	t0 = mono_seconds();
-	if (db_exec(st, st->wdb, "BEGIN IMMEDIATE", &berr) != 0) {
+	if (db_run(st, st->wdb, "BEGIN IMMEDIATE", &berr) != 0) {
 		batch_fail(batch, CS_E_UNAVAILABLE, &berr);
 		goto out;
 	}
@@ -913,13 +963,13 @@ batch_run(struct cs_store *st, struct wq_item *batch)
 		goto abort;
 	utc_now(now);
 	for (it = batch; it != NULL; it = it->next) {
-		if (db_exec(st, st->wdb, "SAVEPOINT item", &berr) != 0)
+		if (db_run(st, st->wdb, "SAVEPOINT item", &berr) != 0)
 			goto abort;
 		before = ch;
 		it->rc = it->kind == WQ_PUT ? wq_do_put(st, &ch, it, now) :
 		    wq_do_revoke(st, &ch, it, now);
 		if (it->rc == 0) {
-			if (db_exec(st, st->wdb, "RELEASE item", &berr) != 0)
+			if (db_run(st, st->wdb, "RELEASE item", &berr) != 0)
 				goto abort;
 			n_ok++;
 			continue;
@@ -934,18 +984,18 @@ batch_run(struct cs_store *st, struct wq_item *batch)
 			goto abort;
 		}
 		ch = before;
-		if (db_exec(st, st->wdb, "ROLLBACK TO item", &berr) != 0 ||
-		    db_exec(st, st->wdb, "RELEASE item", &berr) != 0)
+		if (db_run(st, st->wdb, "ROLLBACK TO item", &berr) != 0 ||
+		    db_run(st, st->wdb, "RELEASE item", &berr) != 0)
 			goto abort;
 	}
 	if (n_ok == 0) {
 		/* Nothing to make durable: spare the fsync. */
-		if (db_exec(st, st->wdb, "ROLLBACK", &berr) != 0)
+		if (db_run(st, st->wdb, "ROLLBACK", &berr) != 0)
 			goto abort;
 		goto out;
 	}
 	if (chain_store(st, &ch, &berr) != 0 ||
-	    db_exec(st, st->wdb, "COMMIT", &berr) != 0)
+	    db_run(st, st->wdb, "COMMIT", &berr) != 0)
 		goto abort;
 	dt = mono_seconds() - t0;
 	pthread_mutex_lock(&st->smu);
@@ -1197,7 +1247,7 @@ writer_open(struct cs_store *st, struct cs_err *err)
 		    col_text(s, 0));
 		goto out;
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	s = NULL;
 	/* FULL: a commit is on disk, WAL included, when COMMIT returns. */
 	if ((r = db_exec(st, st->wdb, "PRAGMA synchronous=FULL", err)) != 0 ||
@@ -1226,7 +1276,7 @@ writer_open(struct cs_store *st, struct cs_err *err)
 rollback:
 	sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -1271,7 +1321,8 @@ cs_store_open(const char *path, int readonly, struct cs_store **out,
 	st = NULL;	/* transferred to caller */
 	r = 0;
 out:
-	sqlite3_close(db);
+	if (db != NULL)
+		db_close(db);
 	cs_store_close(st);
 	return r;
 }
@@ -1284,9 +1335,10 @@ cs_store_close(struct cs_store *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < st->n_rpool; i++)
-		sqlite3_close(st->rpool[i]);
+		db_close(st->rpool[i]);
 	/* Last: the writer checkpoints the WAL into the database on close. */
-	sqlite3_close(st->wdb);
+	if (st->wdb != NULL)
+		db_close(st->wdb);
 	pthread_mutex_destroy(&st->wmu);
 	pthread_mutex_destroy(&st->qmu);
 	pthread_cond_destroy(&st->qcv);
@@ -1385,7 +1437,7 @@ verify_chain(const struct cs_store *st, sqlite3 *db, size_t *entries,
 		r = db_err(st, db, err, "reading the audit log");
 		goto out;
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	s = NULL;
 
 	/* The tail: entries dropped from the end leave no gap, but a head. */
@@ -1413,7 +1465,7 @@ verify_chain(const struct cs_store *st, sqlite3 *db, size_t *entries,
 	else
 		r = 0;
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -1535,7 +1587,7 @@ verify_doc(const struct cs_store *st, sqlite3 *db, sqlite3_stmt *row,
 	r = 0;
 out:
 	json_decref(j);
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
@@ -1555,7 +1607,7 @@ verify_docs(const struct cs_store *st, sqlite3 *db, struct cs_err *err)
 		r = db_err(st, db, err, "reading the register");
 		goto out;
 	}
-	sqlite3_finalize(s);
+	db_done(s);
 	s = NULL;
 	/* And the other way round: an issued document deleted from the register. */
 	if ((r = db_prep(st, db, "SELECT a.seq, a.doc_id FROM audit a "
@@ -1572,7 +1624,7 @@ verify_docs(const struct cs_store *st, sqlite3 *db, struct cs_err *err)
 	else
 		r = 0;
 out:
-	sqlite3_finalize(s);
+	db_done(s);
 	return r;
 }
 
