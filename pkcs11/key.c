@@ -62,6 +62,61 @@ load_error(const char *module_path, struct cs_err *err)
 	    "C_Initialize failed");
 }
 
+/*
+ * C_Initialize and C_Finalize act on the whole process, whichever context
+ * calls them: never two at once (a reload may open a context while another
+ * reconnects).
+ */
+static pthread_mutex_t module_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Close sessions, C_Finalize, unload; the context is then empty. */
+static void
+module_close(struct p11_ctx *c)
+{
+	pthread_mutex_lock(&module_lock);
+	if (c->slots != NULL)
+		PKCS11_release_all_slots(c->p11, c->slots, c->nslots);
+	c->slots = NULL;
+	c->nslots = 0;
+	if (c->p11 != NULL) {
+		if (c->loaded)
+			PKCS11_CTX_unload(c->p11);
+		PKCS11_CTX_free(c->p11);
+	}
+	c->p11 = NULL;
+	c->loaded = 0;
+	pthread_mutex_unlock(&module_lock);
+}
+
+/* A fresh libp11 context: load the module (C_Initialize), read the slots. */
+static int
+module_open(struct p11_ctx *c, struct cs_err *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&module_lock);
+	if ((c->p11 = PKCS11_CTX_new()) == NULL) {
+		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ERR_clear_error();
+	(void)dlerror();
+	if (PKCS11_CTX_load(c->p11, c->module_path) != 0) {
+		r = load_error(c->module_path, err);
+		goto out;
+	}
+	c->loaded = 1;
+	if (PKCS11_enumerate_slots(c->p11, &c->slots, &c->nslots) != 0) {
+		c->slots = NULL;
+		c->nslots = 0;
+		r = cs_err_set(err, CS_E_HSM, "PKCS#11 module %s: C_GetSlotList "
+		    "failed: %s", c->module_path, p11_strerror(p11_take_ckr()));
+	}
+out:
+	pthread_mutex_unlock(&module_lock);
+	return r;
+}
+
 int
 p11_ctx_new(const char *module_path, const char *pin_file,
     const char *pin_env, struct p11_ctx **out, struct cs_err *err)
@@ -89,22 +144,12 @@ p11_ctx_new(const char *module_path, const char *pin_file,
 	c->module_path = dup_or_null(module_path, &fail);
 	c->pin_file = dup_or_null(pin_file, &fail);
 	c->pin_env = dup_or_null(pin_env, &fail);
-	if (fail || (c->p11 = PKCS11_CTX_new()) == NULL) {
+	if (fail) {
 		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	ERR_clear_error();
-	(void)dlerror();
-	if (PKCS11_CTX_load(c->p11, module_path) != 0) {
-		r = load_error(module_path, err);
+	if ((r = module_open(c, err)) != 0)
 		goto out;
-	}
-	c->loaded = 1;
-	if (PKCS11_enumerate_slots(c->p11, &c->slots, &c->nslots) != 0) {
-		r = cs_err_set(err, CS_E_HSM, "PKCS#11 module %s: C_GetSlotList "
-		    "failed: %s", module_path, p11_strerror(p11_take_ckr()));
-		goto out;
-	}
 	*out = c;
 	c = NULL;		/* transferred to caller */
 	r = 0;
@@ -118,18 +163,27 @@ p11_ctx_free(struct p11_ctx *c)
 {
 	if (c == NULL)
 		return;
-	if (c->slots != NULL)
-		PKCS11_release_all_slots(c->p11, c->slots, c->nslots);
-	if (c->p11 != NULL) {
-		if (c->loaded)
-			PKCS11_CTX_unload(c->p11);
-		PKCS11_CTX_free(c->p11);
-	}
+	module_close(c);
 	free(c->module_path);
 	free(c->pin_file);
 	free(c->pin_env);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+int
+p11_ctx_reconnect(struct p11_ctx *c, struct cs_err *err)
+{
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	module_close(c);
+	if ((r = module_open(c, err)) != 0) {
+		module_close(c);	/* p11_key_load says so until the next try */
+		cs_err_prefix(err, "reconnecting to the HSM");
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 /* Attributes the URI gives must all match; absent ones match anything. */
@@ -326,6 +380,11 @@ p11_key_load(struct p11_ctx *c, const char *uri, EVP_PKEY **out,
 	}
 	pthread_mutex_lock(&c->lock);
 	locked = 1;
+	if (!c->loaded) {
+		r = cs_err_set(err, CS_E_HSM, "PKCS#11 module %s is not loaded "
+		    "(the last reconnect failed)", c->module_path);
+		goto out;
+	}
 	if ((r = library_matches(c, u, err)) != 0)
 		goto out;
 	/*

@@ -12,8 +12,8 @@
  * concurrent signer waits for a free session.  The module is initialised
  * with CKF_OS_LOCKING_OK.  The login is per token, shared by all sessions.
  *
- * Slots.  The token list is read once, by p11_ctx_new: a token initialised
- * later needs a new context (libp11 0.4.12's PKCS11_update_slots crashed
+ * Slots.  The token list is read by p11_ctx_new and p11_ctx_reconnect only:
+ * a token initialised later needs a new context or a reconnect (libp11 0.4.12's PKCS11_update_slots crashed
  * when we tried to rescan, and a fresh enumeration would free the key
  * objects behind EVP_PKEYs already handed out).
  *
@@ -50,6 +50,18 @@ int p11_ctx_new(const char *module_path, const char *pin_file,
 /* Log out, close every session and unload the module; NULL is a no-op.
  * Every EVP_PKEY from p11_key_load must have been freed before. */
 void p11_ctx_free(struct p11_ctx *ctx);
+
+/*
+ * Start over with the HSM after an outage (a restarted network HSM, a token
+ * that went away and came back): close every session, C_Finalize, unload,
+ * then load the module again and re-read the slots; keys are logged in again
+ * by the next p11_key_load.  Every EVP_PKEY from p11_key_load must have been
+ * freed before, and no other thread may use the context meanwhile.  The
+ * module is per process, so other contexts on it lose their sessions too.
+ * On failure the context stays empty (p11_key_load: CS_E_HSM) and may be
+ * reconnected again later.
+ */
+int p11_ctx_reconnect(struct p11_ctx *ctx, struct cs_err *err);
 
 /*
  * The private key named by an RFC 7512 URI (token + object and/or id).

@@ -29,12 +29,12 @@
 #define IDEM_KEY_MAX 255
 #define IDEM_WAIT_S 60		/* a retry waits this long for the first try */
 #define REASON_CHARS_MAX 256
-#define HSM_UNREADY_S 30	/* /readyz reports a failed signature this long */
 #define RETRY_AFTER "5"
 #define QR_PNG_SCALE 8		/* pixels per module of GET .../qr.png */
 
 #define M_SIGN_SECONDS "civseal_sign_seconds"
 #define M_HSM_ERRORS "civseal_hsm_errors_total"
+#define M_HSM_RECONNECTS "civseal_hsm_reconnects_total"
 #define M_ISSUED "civseal_documents_issued_total"
 #define M_REPLAYS "civseal_idempotent_replays_total"
 #define M_RELOADS "civseal_config_reloads_total"
@@ -81,13 +81,13 @@ struct signd {
 	struct gen *cur;
 	struct gen *retired;		/* signers waiting for exit */
 	unsigned generations;
+	unsigned long reconnects_before;	/* by the signers of replaced generations */
 
 	pthread_mutex_t idem_lock;
 	struct idem *idem;
 
 	pthread_mutex_t hsm_lock;
-	time_t hsm_failed_at;		/* 0: the last signature worked */
-	char hsm_error[CS_ERR_MSG_MAX];
+	int hsm_failed;			/* since the last signature that worked */
 };
 
 enum route {
@@ -496,15 +496,10 @@ reply_replay(struct signd *sd, struct cs_httpd_req *req,
 /* --- handlers ------------------------------------------------------------ */
 
 static void
-hsm_state(struct signd *sd, int ok, const char *msg)
+hsm_state(struct signd *sd, int ok)
 {
 	pthread_mutex_lock(&sd->hsm_lock);
-	if (ok) {
-		sd->hsm_failed_at = 0;
-	} else {
-		sd->hsm_failed_at = time(NULL);
-		snprintf(sd->hsm_error, sizeof(sd->hsm_error), "%s", msg);
-	}
+	sd->hsm_failed = !ok;
 	pthread_mutex_unlock(&sd->hsm_lock);
 }
 
@@ -536,14 +531,14 @@ issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
 	case 0:
 		cs_metrics_observe(sd->metrics, M_SIGN_SECONDS, now_s() - t0,
 		    NULL);
-		hsm_state(sd, 1, NULL);
+		hsm_state(sd, 1);
 		break;
 	case CS_E_INVALID:
 		reply_problems(req, probs, &err);
 		goto out;
 	case CS_E_HSM:
 		cs_metrics_add(sd->metrics, M_HSM_ERRORS, 1, NULL);
-		hsm_state(sd, 0, err.msg);
+		hsm_state(sd, 0);
 		cs_logf(CS_LOG_ERROR, "hsm_error", "%s", err.msg);
 		set_retry_after(req);
 		cs_httpd_reply_problem(req, 503, "hsm-unavailable", err.msg,
@@ -1027,31 +1022,33 @@ out:
 	json_decref(root);
 }
 
-/* GET /readyz: the HSM has not failed lately, and the register takes a write lock. */
+/* GET /readyz: the HSM signs (test signatures after a failure; a broken
+ * connection is reconnected), and the register takes a write lock. */
 static void
 h_readyz(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 {
 	struct cs_err err;
 	char detail[CS_ERR_MSG_MAX + 32];
-	time_t failed;
+	int failed;
 
 	cs_err_clear(&err);
 	pthread_mutex_lock(&sd->hsm_lock);
-	failed = sd->hsm_failed_at;
-	snprintf(detail, sizeof(detail), "hsm: %s", sd->hsm_error);
+	failed = sd->hsm_failed;
 	pthread_mutex_unlock(&sd->hsm_lock);
-	if (failed != 0 && time(NULL) - failed < HSM_UNREADY_S) {
-		set_retry_after(req);
-		cs_httpd_reply_problem(req, 503, "not-ready", detail, NULL);
-		return;
-	}
-	/* Keys are loaded at start and kept: this finds a signer missing one. */
-	if (signer_load_keys(sr->gen->signer, &err) != 0) {
+	/*
+	 * Keys are loaded at start and kept: this finds a signer missing one,
+	 * and reconnects one that an HSM error broke.  After a failed
+	 * signature, ready again only once every key signs (test signatures).
+	 */
+	if ((failed ? signer_check_keys(sr->gen->signer, &err) :
+	    signer_load_keys(sr->gen->signer, &err)) != 0) {
 		snprintf(detail, sizeof(detail), "hsm: %s", err.msg);
 		set_retry_after(req);
 		cs_httpd_reply_problem(req, 503, "not-ready", detail, NULL);
 		return;
 	}
+	if (failed)
+		hsm_state(sd, 1);
 	if (cs_store_ping(sd->store, &err) != 0) {
 		snprintf(detail, sizeof(detail), "register: %s", err.msg);
 		set_retry_after(req);
@@ -1067,7 +1064,13 @@ static void
 h_metrics(struct signd *sd, struct cs_httpd_req *req)
 {
 	struct cs_store_stats st;
+	unsigned long reconnects;
 
+	pthread_mutex_lock(&sd->lock);
+	reconnects = sd->reconnects_before +
+	    signer_hsm_reconnects(sd->cur->signer);
+	pthread_mutex_unlock(&sd->lock);
+	cs_metrics_set(sd->metrics, M_HSM_RECONNECTS, (double)reconnects, NULL);
 	memset(&st, 0, sizeof(st));
 	cs_store_stats(sd->store, &st);
 	cs_metrics_set_summary(sd->metrics, M_COMMIT_SECONDS, st.commit_seconds,
@@ -1325,6 +1328,8 @@ declare_metrics(struct cs_metrics *m, struct cs_err *err)
 	    sizeof(sign_bounds[0]), err)) != 0 ||
 	    (r = cs_metrics_declare(m, M_HSM_ERRORS, CS_METRIC_COUNTER, 0,
 	    "Signatures that failed in the HSM", NULL, 0, err)) != 0 ||
+	    (r = cs_metrics_declare(m, M_HSM_RECONNECTS, CS_METRIC_COUNTER, 0,
+	    "Reconnects to the HSM after it failed", NULL, 0, err)) != 0 ||
 	    (r = cs_metrics_declare(m, M_ISSUED, CS_METRIC_COUNTER, 1,
 	    "Documents issued and registered, by type", NULL, 0, err)) != 0 ||
 	    (r = cs_metrics_declare(m, M_REPLAYS, CS_METRIC_COUNTER, 0,
@@ -1470,6 +1475,7 @@ signd_reload(struct signd *sd, struct cs_err *err)
 	g->number = ++sd->generations;
 	old = sd->cur;
 	sd->cur = g;
+	sd->reconnects_before += signer_hsm_reconnects(old->signer);
 	pthread_mutex_unlock(&sd->lock);
 	warn_fixed(old->cfg, g->cfg);
 	gen_release(sd, old);	/* the reference cur held */

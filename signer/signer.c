@@ -2,9 +2,11 @@
 #include "signer/signer.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/err.h>
@@ -12,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "core/hex.h"
+#include "core/log.h"
 #include "core/seal.h"
 #include "pkcs11/key.h"
 #include "signer/xmldsig.h"
@@ -28,12 +31,27 @@ struct office {
 	enum cs_seal_alg seal_alg;
 };
 
+/* Between two attempts to reconnect to an HSM that failed. */
+#define RECONNECT_INTERVAL_S 1.0
+
+/*
+ * The HSM connection.  Every use of a key holds hsm for reading; a
+ * reconnect holds it for writing, so no key is in use while the keys are
+ * dropped and the module starts over (writers are preferred: a reconnect is
+ * not starved by a stream of requests).  An HSM error marks the signer
+ * broken; the next caller reconnects, at most once per interval.
+ */
 struct signer {
 	const struct cs_config *cfg;
 	struct p11_ctx *p11;
 	struct office *offices;
 	size_t n;
 	pthread_mutex_t lock;	/* guards lazy key loading only */
+	pthread_rwlock_t hsm;
+	atomic_int broken;
+	atomic_ulong reconnects;
+	double next_try;		/* under hsm (write) */
+	char cause[CS_ERR_MSG_MAX];	/* under lock: what broke it */
 };
 
 static int
@@ -157,6 +175,21 @@ load_office(struct office *o, const struct cs_office *cfg, struct cs_err *err)
 	return seal_params(o, err);
 }
 
+static int
+hsm_lock_init(pthread_rwlock_t *l)
+{
+	pthread_rwlockattr_t a;
+	int r;
+
+	if (pthread_rwlockattr_init(&a) != 0)
+		return -1;
+	pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	r = pthread_rwlock_init(l, &a);
+	pthread_rwlockattr_destroy(&a);
+	return r == 0 ? 0 : -1;
+}
+
 int
 signer_new(const struct cs_config *cfg, struct signer **out,
     struct cs_err *err)
@@ -178,6 +211,13 @@ signer_new(const struct cs_config *cfg, struct signer **out,
 		goto out;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	if (hsm_lock_init(&s->hsm) != 0) {
+		free(s->offices);
+		free(s);
+		s = NULL;
+		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+		goto out;
+	}
 	s->cfg = cfg;
 	for (i = 0; i < cfg->n_offices; i++) {
 		s->n = i + 1;
@@ -215,6 +255,7 @@ signer_free(struct signer *s)
 	free(s->offices);
 	p11_ctx_free(s->p11);
 	pthread_mutex_destroy(&s->lock);
+	pthread_rwlock_destroy(&s->hsm);
 	free(s);
 }
 
@@ -268,8 +309,8 @@ out:
 	return r;
 }
 
-int
-signer_load_keys(struct signer *s, struct cs_err *err)
+static int
+load_all_keys(struct signer *s, struct cs_err *err)
 {
 	EVP_PKEY *k, *sk;
 	size_t i;
@@ -279,6 +320,146 @@ signer_load_keys(struct signer *s, struct cs_err *err)
 		if ((r = office_key(s, &s->offices[i], &k, &sk, err)) != 0)
 			return r;
 	return 0;
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Called with hsm held for writing: drop the keys, start over, reload. */
+static int
+reconnect_locked(struct signer *s, struct cs_err *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->n; i++) {
+		EVP_PKEY_free(s->offices[i].key);
+		EVP_PKEY_free(s->offices[i].seal_key);
+		s->offices[i].key = s->offices[i].seal_key = NULL;
+	}
+	if ((r = p11_ctx_reconnect(s->p11, err)) != 0 ||
+	    (r = load_all_keys(s, err)) != 0)
+		return r;
+	return 0;
+}
+
+/*
+ * If an HSM error marked the signer broken, reconnect (one caller at a
+ * time; the others wait, then see it done).  Within the interval after a
+ * failed attempt, CS_E_HSM with the cause, without trying.
+ */
+static int
+hsm_recover(struct signer *s, struct cs_err *err)
+{
+	char cause[CS_ERR_MSG_MAX];
+	double now;
+	int r = 0;
+
+	if (!atomic_load(&s->broken))
+		return 0;
+	pthread_rwlock_wrlock(&s->hsm);
+	if (!atomic_load(&s->broken))
+		goto out;
+	pthread_mutex_lock(&s->lock);
+	snprintf(cause, sizeof(cause), "%s", s->cause);
+	pthread_mutex_unlock(&s->lock);
+	now = mono_now();
+	if (now < s->next_try) {
+		r = cs_err_set(err, CS_E_HSM, "HSM unavailable: %s", cause);
+		goto out;
+	}
+	s->next_try = now + RECONNECT_INTERVAL_S;
+	if ((r = reconnect_locked(s, err)) != 0) {
+		pthread_mutex_lock(&s->lock);
+		snprintf(s->cause, sizeof(s->cause), "%s", err->msg);
+		pthread_mutex_unlock(&s->lock);
+		cs_logf(CS_LOG_ERROR, "hsm_reconnect_failed", "%s", err->msg);
+		goto out;
+	}
+	atomic_store(&s->broken, 0);
+	atomic_fetch_add(&s->reconnects, 1);
+	cs_logf(CS_LOG_WARN, "hsm_reconnected", "the PKCS#11 module was "
+	    "loaded again and every office key found (after: %s)", cause);
+out:
+	pthread_rwlock_unlock(&s->hsm);
+	return r;
+}
+
+/* Enter a stretch that uses keys; leave with hsm_leave(s, r). */
+static int
+hsm_enter(struct signer *s, struct cs_err *err)
+{
+	int r;
+
+	if ((r = hsm_recover(s, err)) != 0)
+		return r;
+	pthread_rwlock_rdlock(&s->hsm);
+	return 0;
+}
+
+/* r: the stretch's result; an HSM error marks the signer broken. */
+static void
+hsm_leave(struct signer *s, int r, const struct cs_err *err)
+{
+	if (r == CS_E_HSM) {
+		pthread_mutex_lock(&s->lock);
+		if (!atomic_load(&s->broken)) {
+			/* The first failure names the cause. */
+			snprintf(s->cause, sizeof(s->cause), "%s", err->msg);
+			atomic_store(&s->broken, 1);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_rwlock_unlock(&s->hsm);
+}
+
+int
+signer_load_keys(struct signer *s, struct cs_err *err)
+{
+	int r;
+
+	if ((r = hsm_enter(s, err)) != 0)
+		return r;
+	r = load_all_keys(s, err);
+	hsm_leave(s, r, err);
+	return r;
+}
+
+int
+signer_check_keys(struct signer *s, struct cs_err *err)
+{
+	struct office *o;
+	size_t i;
+	int r;
+
+	if ((r = hsm_enter(s, err)) != 0)
+		return r;
+	if ((r = load_all_keys(s, err)) != 0)
+		goto out;
+	for (i = 0; i < s->n && r == 0; i++) {
+		o = &s->offices[i];
+		r = p11_key_check(o->key, X509_get0_pubkey(o->cert), err);
+		if (r == 0 && o->seal_key != o->key)
+			r = p11_key_check(o->seal_key,
+			    X509_get0_pubkey(o->seal_cert), err);
+		if (r != 0)
+			cs_err_prefix(err, "office %s", o->cfg->code);
+	}
+out:
+	hsm_leave(s, r, err);
+	return r;
+}
+
+unsigned long
+signer_hsm_reconnects(struct signer *s)
+{
+	return atomic_load(&s->reconnects);
 }
 
 static struct office *
@@ -362,7 +543,7 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	xmlDocPtr xml = NULL;
 	EVP_PKEY *key, *seal_key;
 	unsigned int mdlen = 0;
-	int r = CS_E_INTERNAL;
+	int in_hsm = 0, r = CS_E_INTERNAL;
 
 	*out = NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
@@ -381,7 +562,10 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	}
 	if ((r = check_validity(o, o->cert, "signing", err)) != 0 ||
 	    (r = check_validity(o, o->seal_cert, "seal", err)) != 0 ||
-	    (r = office_key(s, o, &key, &seal_key, err)) != 0)
+	    (r = hsm_enter(s, err)) != 0)
+		goto out;
+	in_hsm = 1;		/* key and seal_key valid until hsm_leave */
+	if ((r = office_key(s, o, &key, &seal_key, err)) != 0)
 		goto out;
 	if ((r = cs_xml_header_init(&d->hdr, o->cfg->code, o->cfg->name,
 	    err)) != 0 ||
@@ -396,6 +580,8 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	}
 	if ((r = signer_xmldsig_sign(xml, key, o->cert, o->chain, err)) != 0)
 		goto out;
+	hsm_leave(s, 0, err);
+	in_hsm = 0;
 	if ((r = cs_xml_serialize(xml, &d->xml, &d->xml_len, err)) != 0)
 		goto out;
 	/* civseal never emits a document that does not verify. */
@@ -412,6 +598,8 @@ signer_issue(struct signer *s, const char *json, size_t len,
 	d = NULL;		/* transferred to caller */
 	r = 0;
 out:
+	if (in_hsm)
+		hsm_leave(s, r, err);
 	xmlFreeDoc(xml);
 	signer_doc_free(d);
 	return r;
