@@ -14,7 +14,7 @@ DESTDIR  ?=
 BUILD    := build
 
 PKGS := libxml-2.0 libxslt xmlsec1-openssl libp11 jansson libutf8proc \
-	sqlite3 libmicrohttpd libqrencode openssl p11-kit-1 zbar cairo pangocairo
+	sqlite3 libmicrohttpd libqrencode openssl p11-kit-1 zbar cairo pangocairo fontconfig
 
 # Dependencies first: nothing below works without the Debian packages.
 ifeq ($(filter deps clean distclean help,$(MAKECMDGOALS)),)

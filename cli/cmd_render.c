@@ -141,5 +141,7 @@ out:
 	free(res);
 	free(xml);
 	cs_config_free(cfg);
+	if (pdf)
+		signer_render_done();
 	return exit_code(r);
 }

@@ -16,7 +16,7 @@ libmicrohttpd-dev libqrencode-dev
 libcmocka-dev
 curl ca-certificates
 libzbar-dev zbar-tools
-libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
+libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-dejavu-core poppler-utils
 wrk valgrind
 chromium fonts-noto-core
 "

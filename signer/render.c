@@ -21,6 +21,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <libxml/tree.h>
 #include <libxslt/security.h>
 #include <libxslt/transform.h>
@@ -94,6 +95,19 @@ signer_render_init(struct cs_err *err)
 	if (style == NULL)
 		return cs_err_set(err, CS_E_CONFIG, "%s", style_error);
 	return 0;
+}
+
+void
+signer_render_done(void)
+{
+	/*
+	 * The font map of this thread (pango keeps one per thread; a worker
+	 * thread's goes when it exits), cairo's font caches, then fontconfig's
+	 * configuration and caches: what is left would be reported as leaks.
+	 */
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+	FcFini();
 }
 
 /* ---- the document and what XSLT cannot compute ------------------------- */

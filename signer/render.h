@@ -40,6 +40,13 @@
  */
 int signer_render_init(struct cs_err *err);
 
+/*
+ * At the end of a program that rendered PDFs, after its other threads have
+ * ended: frees the fonts pango, cairo and fontconfig keep.  No render call
+ * may follow.
+ */
+void signer_render_done(void);
+
 /* HTML5 page of the document (len bytes of XML); *out malloc'd, NUL-terminated. */
 int signer_render_html(const char *xml, size_t len, const char *base_url,
     char **out, size_t *outlen, struct cs_err *err);

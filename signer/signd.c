@@ -1493,8 +1493,9 @@ signd_stop(struct signd *sd, unsigned timeout_ms)
 
 	if (sd == NULL)
 		return 0;
-	left = cs_httpd_drain(sd->httpd, timeout_ms);
+	left = cs_httpd_drain(sd->httpd, timeout_ms);	/* workers joined */
 	sd->httpd = NULL;
 	signd_free(sd);
+	signer_render_done();
 	return left;
 }

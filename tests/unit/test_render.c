@@ -313,6 +313,7 @@ main(void)
 
 	xmlInitParser();
 	r = cmocka_run_group_tests(tests, NULL, NULL);
+	signer_render_done();
 	xmlCleanupParser();
 	return r;
 }
