@@ -690,12 +690,16 @@ find_templates(void)
 		snprintf(templates_dir, sizeof(templates_dir), "%s", env);
 		return;
 	}
-	/* build/bin/<prog> or build/tests/<prog> inside the source tree */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
+		/* build/bin/<prog> or build/tests/<prog> in the source tree */
 		snprintf(cand, sizeof(cand), "%s/../../templates", exe);
+		if (dir_has(cand, "birth.xsd") && realpath(cand, templates_dir))
+			return;
+		/* <prefix>/bin/<prog>: make install PREFIX=… DESTDIR=… */
+		snprintf(cand, sizeof(cand), "%s/../share/civseal/templates", exe);
 		if (dir_has(cand, "birth.xsd") && realpath(cand, templates_dir))
 			return;
 	}

@@ -86,3 +86,19 @@ expect_exit "key not on the token" 3 "$BIN/civseal" sign --config "$T/badkey.con
 expect_grep "message names the missing key" "01-MISSING" "$T/err"
 expect_no_grep "the real PIN is not printed" "$PIN" "$T/err"
 check "nothing written after HSM failures" test ! -e "$T/x.xml"
+
+# An installed civseal finds its templates next to it (<prefix>/share/civseal),
+# whatever PREFIX and DESTDIR were, and signs and verifies from there.
+if make -s -C "$ROOT" install DESTDIR="$T/inst" PREFIX=/opt/civseal >"$T/install.log" 2>&1; then
+	ok "make install DESTDIR=… PREFIX=/opt/civseal"
+	expect_exit "installed civseal signs (schemas found under share/civseal)" 0 \
+		env -u CIVSEAL_TEMPLATES "$T/inst/opt/civseal/bin/civseal" sign --config "$DEV/civseal.conf" \
+		--in "$SAMPLES/death-01.json" --out "$T/installed.xml"
+	expect_exit "installed civseal verifies it" 0 \
+		env -u CIVSEAL_TEMPLATES "$T/inst/opt/civseal/bin/civseal" verify --config "$DEV/civseal.conf" "$T/installed.xml"
+	expect_exit "installed civseal renders a PDF (stylesheet found)" 0 \
+		env -u CIVSEAL_TEMPLATES "$T/inst/opt/civseal/bin/civseal" render --format pdf "$T/installed.xml" -o "$T/installed.pdf"
+else
+	not_ok "make install DESTDIR=… PREFIX=/opt/civseal"
+	sed 's/^/#   /' "$T/install.log" | head -n 8
+fi
