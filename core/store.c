@@ -43,6 +43,7 @@
  * timestamped checkpoint, a transparency log), then compared with the
  * entry of that sequence number.
  */
+#include "core/clock.h"
 #include "core/hex.h"
 #include "core/store.h"
 
@@ -181,15 +182,6 @@ struct cs_store {
 };
 
 /* --- small helpers ------------------------------------------------------ */
-
-static double
-mono_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* UTC with milliseconds, "2025-01-31T08:15:02.123Z". */
 static void
@@ -954,7 +946,7 @@ batch_run(struct cs_store *st, struct wq_item *batch)
 
 	pthread_mutex_lock(&st->wmu);
 	/* commit_seconds: from BEGIN to the end of COMMIT (its fsync). */
-	t0 = mono_seconds();
+	t0 = cs_mono_seconds();
 	if (db_run(st, st->wdb, "BEGIN IMMEDIATE", &berr) != 0) {
 		batch_fail(batch, CS_E_UNAVAILABLE, &berr);
 		goto out;
@@ -997,7 +989,7 @@ batch_run(struct cs_store *st, struct wq_item *batch)
 	if (chain_store(st, &ch, &berr) != 0 ||
 	    db_run(st, st->wdb, "COMMIT", &berr) != 0)
 		goto abort;
-	dt = mono_seconds() - t0;
+	dt = cs_mono_seconds() - t0;
 	pthread_mutex_lock(&st->smu);
 	st->stats.commits++;
 	st->stats.rows += n_ok;

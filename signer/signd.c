@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/date.h"
 #include "core/doc.h"
@@ -254,15 +255,6 @@ code_ok(const char *s)
 		    s[n] == '-' || s[n] == '_' || s[n] == '.'))
 			return 0;
 	return n > 0 && n < 64;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -525,11 +517,11 @@ issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
 		goto out;
 	}
 	cs_problems_init(probs);
-	t0 = now_s();
+	t0 = cs_mono_seconds();
 	r = signer_issue(sr->gen->signer, body, len, NULL, &d, probs, &err);
 	switch (r) {
 	case 0:
-		cs_metrics_observe(sd->metrics, M_SIGN_SECONDS, now_s() - t0,
+		cs_metrics_observe(sd->metrics, M_SIGN_SECONDS, cs_mono_seconds() - t0,
 		    NULL);
 		hsm_state(sd, 1);
 		break;

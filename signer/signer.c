@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/clock.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/seal.h"
@@ -322,15 +322,6 @@ load_all_keys(struct signer *s, struct cs_err *err)
 	return 0;
 }
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Called with hsm held for writing: drop the keys, start over, reload. */
 static int
 reconnect_locked(struct signer *s, struct cs_err *err)
@@ -369,7 +360,7 @@ hsm_recover(struct signer *s, struct cs_err *err)
 	pthread_mutex_lock(&s->lock);
 	snprintf(cause, sizeof(cause), "%s", s->cause);
 	pthread_mutex_unlock(&s->lock);
-	now = mono_now();
+	now = cs_mono_seconds();
 	if (now < s->next_try) {
 		r = cs_err_set(err, CS_E_HSM, "HSM unavailable: %s", cause);
 		goto out;

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/fileio.h"
 #include "core/httpd.h"
@@ -180,15 +181,6 @@ fail:
 
 /* --- the register ------------------------------------------------------ */
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * The register, opened read-only on first need and kept; NULL while it
  * cannot be opened (tried again every STORE_RETRY_S, not per request).
@@ -202,7 +194,7 @@ get_store(struct verifyd *vd)
 
 	pthread_mutex_lock(&vd->store_lock);
 	if ((st = vd->store) == NULL && vd->store_path != NULL &&
-	    (now = now_s()) >= vd->store_next_try) {
+	    (now = cs_mono_seconds()) >= vd->store_next_try) {
 		cs_err_clear(&err);
 		if (cs_store_open(vd->store_path, 1, &vd->store, &err) == 0) {
 			st = vd->store;
@@ -230,7 +222,7 @@ check(struct verifyd *vd, struct gen *g, struct cs_httpd_req *req,
     struct cs_err *err)
 {
 	struct cs_err serr;
-	double t0 = now_s();
+	double t0 = cs_mono_seconds();
 	const char *verdict;
 	int r;
 
@@ -251,7 +243,7 @@ check(struct verifyd *vd, struct gen *g, struct cs_httpd_req *req,
 	verdict = verifier_page_verdict(*rep, st);
 	cs_metrics_add(vd->metrics, M_VERIFICATIONS, 1, "source",
 	    xml != NULL ? "xml" : "seal", "verdict", verdict, NULL);
-	cs_metrics_observe(vd->metrics, M_VERIFY_SECONDS, now_s() - t0, NULL);
+	cs_metrics_observe(vd->metrics, M_VERIFY_SECONDS, cs_mono_seconds() - t0, NULL);
 	cs_httpd_log_str(req, "source", xml != NULL ? "xml" : "seal");
 	cs_httpd_log_str(req, "verdict", verdict);
 	/* Ids are worth logging only when a trusted office issued them. */
@@ -592,7 +584,7 @@ on_headers(void *ctx, struct cs_httpd_req *req)
 	}
 	if (routes[vr->route].limited && (vr->route != R_VERIFY ||
 	    strcmp(m, "POST") == 0) && !verifier_ratelimit_take(vd->rl,
-	    cs_httpd_client_addr(req), now_s(), &retry)) {
+	    cs_httpd_client_addr(req), cs_mono_seconds(), &retry)) {
 		cs_metrics_add(vd->metrics, M_RATE_LIMITED, 1, NULL);
 		snprintf(ra, sizeof(ra), "%u", retry);
 		cs_httpd_add_header(req, "Retry-After", ra);
