@@ -4,7 +4,8 @@
 # (tests/tools/seal_codec.py + the openssl CLI) reads it and verifies its
 # signature; civseal verify-qr accepts it offline and refuses any changed
 # field, a flipped signature bit, a truncated seal, an untrusted key and a
-# revoked office; civseal verify refuses a document whose seal is not its own;
+# revoked office; an RSA (RS256) seal works end to end and makes a larger QR
+# code; civseal verify refuses a document whose seal is not its own;
 # the QR code of every sample is version 13 or lower at level Q and zbar
 # reads it back.
 source "$(dirname "$0")/../lib.sh"
@@ -140,6 +141,40 @@ PY
 expect_exit "verify refuses a document carrying another document's seal" 1 \
 	"$BIN/civseal" verify --config "$CONF" "$T/swapped.xml"
 expect_grep "the reason names the seal mismatch" "QR seal does not match the document" "$T/err"
+
+# --- an RSA seal (RS256): an RSA office without a separate seal key ------------
+# docs/seal-format.md: the seal is then signed with the office's RSA-2048 key
+# (256 signature bytes) and the QR code grows to about version 18.
+dev_conf "$T/rsa.conf"
+sed -i '/^seal_key *=/d; /^seal_cert *=/d' "$T/rsa.conf"
+RSA_CERT=$DEV/offices/48-HOACUONGBAC.pem
+if "$BIN/civseal" sign --config "$T/rsa.conf" --in "$SAMPLES/birth-02.json" --out "$T/rsa.xml" 2>"$T/err"; then
+	ok "RS256: sign birth-02 with the RSA office key as seal key"
+	RS=$(seal_of "$T/rsa.xml")
+	codec decode "$RS" >"$T/rsa.dec.json" 2>"$T/err"
+	expect_eq "RS256: the independent decoder reads alg RS256" "$(json_get "$T/rsa.dec.json" 'j["alg"]')" RS256
+	expect_eq "RS256: key id names the RSA office certificate" "$(json_get "$T/rsa.dec.json" 'j["key_id"]')" \
+		"$(openssl x509 -in "$RSA_CERT" -outform DER | sha256sum | cut -c1-16)"
+	check "RS256: openssl verifies the seal signature" codec verify "$RS" "$RSA_CERT"
+	expect_exit "RS256: civseal verify accepts the document and its seal" 0 \
+		"$BIN/civseal" verify --config "$T/rsa.conf" "$T/rsa.xml"
+	expect_exit "RS256: verify-qr accepts the seal" 0 QV "$RS"
+	expect_exit "RS256: verify-qr refuses a flipped signature bit" 1 QV "$(codec flip "$RS" 1000)"
+	expect_grep "RS256: ...because it does not verify" "does not verify" "$T/err"
+	expect_exit "RS256: verify-qr refuses a changed name" 1 QV "$(codec edit "$RS" 'full_name=Trần Văn B')"
+	expect_exit "RS256: civseal qr --png" 0 "$BIN/civseal" qr "$T/rsa.xml" --png "$T/rsa.png" --config "$T/rsa.conf"
+	v=$(sed -n 's/^QR version \([0-9]*\),.*/\1/p' "$T/out")
+	if [ -n "$v" ] && [ "$v" -gt 13 ] && [ "$v" -le 20 ]; then
+		ok "RS256: QR version $v: larger than ES256's, as the spec says"
+	else
+		not_ok "RS256: QR version '$v' between 14 and 20"
+	fi
+	expect_eq "RS256: zbarimg reads the larger QR code back" \
+		"$(zbarimg --quiet --raw "$T/rsa.png" 2>/dev/null)" "http://127.0.0.1:8442/v/$RS"
+else
+	not_ok "RS256: sign birth-02 with the RSA office key as seal key"
+	sed 's/^/#   /' "$T/err" | head -n 4
+fi
 
 # --- the QR code ---------------------------------------------------------------
 for s in "$SAMPLES"/*.json; do
