@@ -87,8 +87,6 @@ struct signd {
 	pthread_mutex_t idem_lock;
 	struct idem *idem;
 
-	pthread_mutex_t hsm_lock;
-	int hsm_failed;			/* since the last signature that worked */
 };
 
 enum route {
@@ -487,14 +485,6 @@ reply_replay(struct signd *sd, struct cs_httpd_req *req,
 
 /* --- handlers ------------------------------------------------------------ */
 
-static void
-hsm_state(struct signd *sd, int ok)
-{
-	pthread_mutex_lock(&sd->hsm_lock);
-	sd->hsm_failed = !ok;
-	pthread_mutex_unlock(&sd->hsm_lock);
-}
-
 /* Sign and register; the leader's part of POST /v1/documents. */
 static int
 issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
@@ -523,14 +513,12 @@ issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
 	case 0:
 		cs_metrics_observe(sd->metrics, M_SIGN_SECONDS, cs_mono_seconds() - t0,
 		    NULL);
-		hsm_state(sd, 1);
 		break;
 	case CS_E_INVALID:
 		reply_problems(req, probs, &err);
 		goto out;
 	case CS_E_HSM:
 		cs_metrics_add(sd->metrics, M_HSM_ERRORS, 1, NULL);
-		hsm_state(sd, 0);
 		cs_logf(CS_LOG_ERROR, "hsm_error", "%s", err.msg);
 		set_retry_after(req);
 		cs_httpd_reply_problem(req, 503, "hsm-unavailable", err.msg,
@@ -1014,33 +1002,24 @@ out:
 	json_decref(root);
 }
 
-/* GET /readyz: the HSM signs (test signatures after a failure; a broken
- * connection is reconnected), and the register takes a write lock. */
+/*
+ * GET /readyz: every office key is loaded (a signer an HSM error broke is
+ * reconnected here, and proves each key signs), and the register takes a
+ * write lock.
+ */
 static void
 h_readyz(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 {
 	struct cs_err err;
 	char detail[CS_ERR_MSG_MAX + 32];
-	int failed;
 
 	cs_err_clear(&err);
-	pthread_mutex_lock(&sd->hsm_lock);
-	failed = sd->hsm_failed;
-	pthread_mutex_unlock(&sd->hsm_lock);
-	/*
-	 * Keys are loaded at start and kept: this finds a signer missing one,
-	 * and reconnects one that an HSM error broke.  After a failed
-	 * signature, ready again only once every key signs (test signatures).
-	 */
-	if ((failed ? signer_check_keys(sr->gen->signer, &err) :
-	    signer_load_keys(sr->gen->signer, &err)) != 0) {
+	if (signer_load_keys(sr->gen->signer, &err) != 0) {
 		snprintf(detail, sizeof(detail), "hsm: %s", err.msg);
 		set_retry_after(req);
 		cs_httpd_reply_problem(req, 503, "not-ready", detail, NULL);
 		return;
 	}
-	if (failed)
-		hsm_state(sd, 1);
 	if (cs_store_ping(sd->store, &err) != 0) {
 		snprintf(detail, sizeof(detail), "register: %s", err.msg);
 		set_retry_after(req);
@@ -1361,7 +1340,6 @@ signd_free(struct signd *sd)
 	cs_metrics_free(sd->metrics);
 	pthread_mutex_destroy(&sd->lock);
 	pthread_mutex_destroy(&sd->idem_lock);
-	pthread_mutex_destroy(&sd->hsm_lock);
 	free(sd->config_path);
 	free(sd);
 }
@@ -1383,7 +1361,6 @@ signd_start(const struct signd_opts *opts, struct signd **out,
 	}
 	pthread_mutex_init(&sd->lock, NULL);
 	pthread_mutex_init(&sd->idem_lock, NULL);
-	pthread_mutex_init(&sd->hsm_lock, NULL);
 	if ((r = declare_metrics(sd->metrics, err)) != 0)
 		goto out;
 	/* The stylesheet now: a broken installation fails at start. */

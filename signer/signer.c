@@ -322,10 +322,15 @@ load_all_keys(struct signer *s, struct cs_err *err)
 	return 0;
 }
 
-/* Called with hsm held for writing: drop the keys, start over, reload. */
+/*
+ * Called with hsm held for writing: drop the keys, start over, reload, and
+ * sign a test digest with every key (checked against its certificate), so
+ * that a signer that is not broken is one whose keys sign.
+ */
 static int
 reconnect_locked(struct signer *s, struct cs_err *err)
 {
+	struct office *o;
 	size_t i;
 	int r;
 
@@ -337,6 +342,14 @@ reconnect_locked(struct signer *s, struct cs_err *err)
 	if ((r = p11_ctx_reconnect(s->p11, err)) != 0 ||
 	    (r = load_all_keys(s, err)) != 0)
 		return r;
+	for (i = 0; i < s->n; i++) {
+		o = &s->offices[i];
+		if ((r = p11_key_check(o->key, X509_get0_pubkey(o->cert),
+		    err)) != 0 || (o->seal_key != o->key &&
+		    (r = p11_key_check(o->seal_key,
+		    X509_get0_pubkey(o->seal_cert), err)) != 0))
+			return cs_err_prefix(err, "office %s", o->cfg->code);
+	}
 	return 0;
 }
 
@@ -418,31 +431,6 @@ signer_load_keys(struct signer *s, struct cs_err *err)
 	if ((r = hsm_enter(s, err)) != 0)
 		return r;
 	r = load_all_keys(s, err);
-	hsm_leave(s, r, err);
-	return r;
-}
-
-int
-signer_check_keys(struct signer *s, struct cs_err *err)
-{
-	struct office *o;
-	size_t i;
-	int r;
-
-	if ((r = hsm_enter(s, err)) != 0)
-		return r;
-	if ((r = load_all_keys(s, err)) != 0)
-		goto out;
-	for (i = 0; i < s->n && r == 0; i++) {
-		o = &s->offices[i];
-		r = p11_key_check(o->key, X509_get0_pubkey(o->cert), err);
-		if (r == 0 && o->seal_key != o->key)
-			r = p11_key_check(o->seal_key,
-			    X509_get0_pubkey(o->seal_cert), err);
-		if (r != 0)
-			cs_err_prefix(err, "office %s", o->cfg->code);
-	}
-out:
 	hsm_leave(s, r, err);
 	return r;
 }

@@ -43,18 +43,12 @@ void signer_free(struct signer *s);
  * HSM outages.  A CS_E_HSM failure while signing marks the signer broken;
  * the next signer_issue or signer_load_keys then reconnects (pkcs11
  * p11_ctx_reconnect: the module starts over, the keys are found and logged
- * in again), at most once a second, and fails with CS_E_HSM naming the
+ * in again, and each signs a test digest), at most once a second, and fails with CS_E_HSM naming the
  * cause until that works.  Requests in flight finish first; none runs
  * while the keys are replaced.  Logged as hsm_reconnected or
  * hsm_reconnect_failed.
  */
 int signer_load_keys(struct signer *s, struct cs_err *err);
-
-/*
- * signer_load_keys, then a test signature with every office key (and seal
- * key), each verified against its certificate: proves the HSM signs now.
- */
-int signer_check_keys(struct signer *s, struct cs_err *err);
 
 /* How many times the signer reconnected to the HSM since it started. */
 unsigned long signer_hsm_reconnects(struct signer *s);
