@@ -1,12 +1,13 @@
 /* core/config.c — read the INI-style configuration file; see config.h. */
 #include "core/config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/doc.h"
 
 #define CONFIG_MAX_BYTES (256 * 1024)
 #define CONFIG_MAX_OFFICES 4096
@@ -68,20 +69,6 @@ trim(char *s)
 }
 
 /* An office code is an opaque printable ASCII id: letters, digits, '-', '_', '.'. */
-static int
-office_code_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= 64)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
-		    *s != '.')
-			return 0;
-	return 1;
-}
-
 static char *
 resolve_path(const struct cs_config *cfg, const char *v)
 {
@@ -134,7 +121,7 @@ parse_section(struct cs_config *cfg, char *name, int line, enum section *sec,
 	if (strncmp(name, "office ", 7) == 0) {
 		const char *code = trim(name + 7);
 
-		if (!office_code_ok(code))
+		if (!cs_office_code_ok(code, strlen(code)))
 			return cs_err_set(err, CS_E_CONFIG,
 			    "%s:%d: office code '%s' must be 1-63 letters, digits, '-', '_' or '.'",
 			    cfg->path, line, code);

@@ -215,17 +215,17 @@ looks_like_vietnam(const char *s)
 }
 
 /* An office id is opaque printable ASCII, as in core/config.c. */
-static int
-office_ok(const char *s)
+int
+cs_office_code_ok(const char *s, size_t n)
 {
-	size_t n = strlen(s);
+	size_t i;
 
-	if (n == 0 || n >= 64)
+	if (n < 1 || n > 63)
 		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		    *s == '.'))
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_' || s[i] == '.'))
 			return 0;
 	return 1;
 }
@@ -497,7 +497,7 @@ check_doc(struct check *c, const struct cs_doc *doc)
 	if (doc->office == NULL) {
 		if (c->full)
 			cs_problems_add(c->probs, "/office", "is required");
-	} else if (!office_ok(doc->office))
+	} else if (!cs_office_code_ok(doc->office, strlen(doc->office)))
 		cs_problems_add(c->probs, "/office", "'%s' is not an office id "
 		    "(1-63 ASCII letters, digits, '-', '_' or '.')",
 		    doc->office);

@@ -121,6 +121,13 @@ void cs_doc_free(struct cs_doc *doc);
  * When the input breaks rules, returns CS_E_INVALID and lists every problem
  * (JSON pointer + rule) in probs; err summarises.  Other codes: CS_E_NOMEM.
  */
+/*
+ * An office code: 1 to 63 of A-Z a-z 0-9 . _ - (s need not be
+ * NUL-terminated; n bytes are read).  The one rule for config, requests,
+ * documents and seals.
+ */
+int cs_office_code_ok(const char *s, size_t n);
+
 int cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
     struct cs_doc **out, struct cs_problems *probs, struct cs_err *err);
 

@@ -59,20 +59,15 @@ static int
 get_date(const unsigned char *p, struct cs_date *d, int optional)
 {
 	uint32_t v = ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
-	struct cs_date parsed;
-	char s[CS_DATE_STR_MAX];
-	int y = (int)(v >> 9), m = (int)((v >> 5) & 0xF), day = (int)(v & 0x1F);
+	struct cs_date t = { (int)(v >> 9), (int)((v >> 5) & 0xF),
+	    (int)(v & 0x1F) };
 
 	memset(d, 0, sizeof(*d));
 	if (v == 0)
 		return optional ? 0 : -1;
-	/* A real calendar day (cs_date_parse knows 29 February). */
-	if (y < 1 || y > 9999)
+	if (!cs_date_valid(&t))		/* a real calendar day */
 		return -1;
-	snprintf(s, sizeof(s), "%04d-%02d-%02d", y, m, day);
-	if (cs_date_parse(s, &parsed, NULL) != 0)
-		return -1;
-	*d = parsed;
+	*d = t;
 	return 0;
 }
 
@@ -118,21 +113,6 @@ uuid_format(const unsigned char id[16], char out[CS_DOCID_MAX])
 	    id[14], id[15]);
 }
 
-static int
-office_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '-' || s[i] == '_' || s[i] == '.'))
-			return 0;
-	return 1;
-}
-
 int
 cs_seal_from_doc(const struct cs_doc *doc, const struct cs_xml_header *hdr,
     struct cs_seal *out, struct cs_err *err)
@@ -156,7 +136,7 @@ cs_seal_from_doc(const struct cs_doc *doc, const struct cs_xml_header *hdr,
 		return cs_err_set(err, CS_E_INVALID,
 		    "seal: document id is not a lower-case UUID");
 	snprintf(out->doc_id_text, sizeof(out->doc_id_text), "%s", hdr->id);
-	if (!office_ok(hdr->office, strlen(hdr->office)))
+	if (!cs_office_code_ok(hdr->office, strlen(hdr->office)))
 		return cs_err_set(err, CS_E_INVALID,
 		    "seal: office code must be 1-63 of A-Z a-z 0-9 - _ .");
 	snprintf(out->office, sizeof(out->office), "%s", hdr->office);
@@ -191,7 +171,7 @@ cs_seal_encode_message(const struct cs_seal *s, unsigned char *buf,
 	    (s->alg != CS_SEAL_ES256 && s->alg != CS_SEAL_RS256))
 		return cs_err_set(err, CS_E_INVALID,
 		    "seal: version, type or algorithm out of range");
-	if (!office_ok(s->office, lo) || ln < 1 || ln > CS_SEAL_NAME_MAX)
+	if (!cs_office_code_ok(s->office, lo) || ln < 1 || ln > CS_SEAL_NAME_MAX)
 		return cs_err_set(err, CS_E_INVALID,
 		    "seal: office code or name length out of range");
 	n = CS_SEAL_FIXED_LEN + 1 + lo + 1 + ln;
@@ -302,7 +282,7 @@ cs_seal_decode(const unsigned char *buf, size_t len, struct cs_seal *out,
 	memcpy(out->content_hash, buf + 38, CS_SEAL_HASH_LEN);
 	lo = buf[54];
 	if (CS_SEAL_FIXED_LEN + 1 + lo + 1 > len ||
-	    !office_ok((const char *)buf + 55, lo))
+	    !cs_office_code_ok((const char *)buf + 55, lo))
 		return cs_err_set(err, CS_E_INVALID,
 		    "seal: office code malformed or truncated");
 	memcpy(out->office, buf + 55, lo);
@@ -415,24 +395,6 @@ cs_seal_from_text(const char *text, unsigned char *buf, size_t cap,
 		i += nd;
 	}
 	*len = o;
-	return 0;
-}
-
-int
-cs_seal_url(const char *base_url, const char *digits, char *out, size_t cap,
-    struct cs_err *err)
-{
-	size_t n = strlen(base_url);
-	int w;
-
-	while (n > 0 && base_url[n - 1] == '/')
-		n--;
-	if (strpbrk(base_url, " %\t\r\n") != NULL)
-		return cs_err_set(err, CS_E_CONFIG,
-		    "verify base URL must not hold spaces or '%%'");
-	w = snprintf(out, cap, "%.*s/v/%s", (int)n, base_url, digits);
-	if (w < 0 || (size_t)w >= cap)
-		return cs_err_set(err, CS_E_INVALID, "seal URL too long");
 	return 0;
 }
 
@@ -566,14 +528,15 @@ cs_seal_fields_json(const struct cs_seal *s)
 }
 
 int
-cs_seal_kid(const unsigned char *der, size_t len,
-    unsigned char kid[CS_SEAL_KID_LEN], struct cs_err *err)
+cs_seal_kid(X509 *cert, unsigned char kid[CS_SEAL_KID_LEN],
+    struct cs_err *err)
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		return cs_err_set(err, CS_E_CRYPTO, "seal: SHA-256 failed");
+	/* X509_digest hashes the DER encoding. */
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1)
+		return cs_err_openssl(err, CS_E_CRYPTO, "seal: key id");
 	memcpy(kid, md, CS_SEAL_KID_LEN);
 	return 0;
 }

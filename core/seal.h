@@ -36,6 +36,7 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "core/date.h"
 #include "core/doc.h"
@@ -116,10 +117,6 @@ int cs_seal_to_text(const unsigned char *buf, size_t len, char *out,
 int cs_seal_from_text(const char *text, unsigned char *buf, size_t cap,
     size_t *len, struct cs_err *err);
 
-/* "<base_url>/v/<digits>" (base_url without a trailing slash is fine, with one too). */
-int cs_seal_url(const char *base_url, const char *digits, char *out,
-    size_t cap, struct cs_err *err);
-
 /*
  * The content hash of a document tree (which is not modified): SHA-256 of the
  * exclusive C14N of a copy without ds:Signature and Header/Seal (each with
@@ -154,7 +151,7 @@ int cs_seal_verify_signature(const struct cs_seal *s,
     struct cs_err *err);
 
 /* Key id of a certificate: first 8 bytes of SHA-256 over its DER. */
-int cs_seal_kid(const unsigned char *der, size_t len,
-    unsigned char kid[CS_SEAL_KID_LEN], struct cs_err *err);
+int cs_seal_kid(X509 *cert, unsigned char kid[CS_SEAL_KID_LEN],
+    struct cs_err *err);
 
 #endif

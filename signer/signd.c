@@ -242,19 +242,6 @@ uuid_ok(const char *s)
 }
 
 /* Office codes are echoed in messages only when they look like one. */
-static int
-code_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++)
-		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' &&
-		    s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
-		    s[n] == '-' || s[n] == '_' || s[n] == '.'))
-			return 0;
-	return n > 0 && n < 64;
-}
-
 static void
 set_retry_after(struct cs_httpd_req *req)
 {
@@ -624,7 +611,7 @@ h_issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	char req_sha[65], key[sizeof(entry->key)], detail[160];
 	json_t *root = NULL, *jo;
 	size_t len;
-	int r, registered = 0;
+	int r, registered = 0, office_ok;
 
 	cs_err_clear(&err);
 	if (cs_httpd_header_count(req, "Idempotency-Key") > 1) {
@@ -673,11 +660,12 @@ h_issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 		goto out;
 	}
 	office = json_string_value(jo);
-	if (code_ok(office))
+	office_ok = cs_office_code_ok(office, strlen(office));
+	if (office_ok)
 		cs_httpd_log_str(req, "office", office);
 	if (!clients_allows(sr->client, office)) {
 		snprintf(detail, sizeof(detail), "client %s may not act for "
-		    "office %s", sr->client->name, code_ok(office) ? office :
+		    "office %s", sr->client->name, office_ok ? office :
 		    "(malformed code)");
 		cs_httpd_reply_problem(req, 403, "office-not-allowed", detail,
 		    NULL);

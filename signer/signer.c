@@ -125,9 +125,6 @@ read_office_cert(const struct cs_office *cfg, const char *path, X509 **out,
 static int
 seal_params(struct office *o, struct cs_err *err)
 {
-	unsigned char *der = NULL;
-	int n, r;
-
 	switch (EVP_PKEY_base_id(X509_get0_pubkey(o->seal_cert))) {
 	case EVP_PKEY_EC:
 		if (EVP_PKEY_bits(X509_get0_pubkey(o->seal_cert)) != 256)
@@ -146,11 +143,7 @@ seal_params(struct office *o, struct cs_err *err)
 		return cs_err_set(err, CS_E_CONFIG,
 		    "seal certificate: key type is neither EC nor RSA");
 	}
-	if ((n = i2d_X509(o->seal_cert, &der)) <= 0)
-		return cs_err_openssl(err, CS_E_CONFIG, "seal certificate DER");
-	r = cs_seal_kid(der, (size_t)n, o->seal_kid, err);
-	OPENSSL_free(der);
-	return r;
+	return cs_seal_kid(o->seal_cert, o->seal_kid, err);
 }
 
 static int

@@ -149,9 +149,8 @@ verifier_name_str(const X509_NAME *name)
 	return s;
 }
 
-/* The subject's serialNumber attribute (the office code), or NULL. */
-static char *
-subject_serial_number(X509 *x)
+char *
+verifier_cert_office(X509 *x)
 {
 	X509_NAME *name = X509_get_subject_name(x);
 	X509_NAME_ENTRY *e;
@@ -191,7 +190,7 @@ verifier_report_set_leaf(struct verifier_report *r, X509 *leaf)
 	free(r->signer_serial);
 	r->signer_subject = verifier_name_str(X509_get_subject_name(leaf));
 	r->signer_issuer = verifier_name_str(X509_get_issuer_name(leaf));
-	r->signer_office = subject_serial_number(leaf);
+	r->signer_office = verifier_cert_office(leaf);
 	r->signer_serial = NULL;
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL)) != NULL &&
 	    (hex = BN_bn2hex(bn)) != NULL) {

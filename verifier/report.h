@@ -26,6 +26,9 @@ int verifier_report_warning(struct verifier_report *r, const char *fmt, ...)
 /* Fill the signer_* fields from the selected leaf (takes a reference). */
 int verifier_report_set_leaf(struct verifier_report *r, X509 *leaf);
 
+/* The subject's single serialNumber (the office code), malloc'd; or NULL. */
+char *verifier_cert_office(X509 *x);
+
 /* Format an ASN1_TIME as "YYYY-MM-DDTHH:MM:SSZ" (empty on failure). */
 void verifier_asn1_time_str(const ASN1_TIME *t, char *buf, size_t len);
 

@@ -35,12 +35,31 @@ uuid7_time(const unsigned char id[16])
 	return (time_t)(ms / 1000);
 }
 
+int
+verifier_seal_check_cert(X509 *cert, const struct cs_seal *seal,
+    const unsigned char *msg, const char *what, struct verifier_report *rep)
+{
+	struct cs_err e;
+	char *office;
+
+	cs_err_clear(&e);
+	if (cs_seal_verify_signature(seal, msg, seal->msg_len,
+	    X509_get0_pubkey(cert), &e) != 0) {
+		(void)verifier_report_reason(rep, VERIFIER_INVALID, "%s%s",
+		    what, e.msg);
+		return CS_E_CRYPTO;
+	}
+	office = verifier_cert_office(cert);
+	verifier_trust_check_usage(cert, office, seal->office, rep);
+	free(office);
+	return 0;
+}
+
 /* Checks once the seal is decoded; failures become reasons. */
 static int
 check_decoded(const struct verifier_trust *t, struct cs_seal *seal,
     const unsigned char *msg, struct verifier_report *rep)
 {
-	struct cs_err e;
 	char kid[2 * CS_SEAL_KID_LEN + 1], now_s[32];
 	X509 *cert;
 	time_t at, now = time(NULL);
@@ -59,13 +78,8 @@ check_decoded(const struct verifier_trust *t, struct cs_seal *seal,
 	}
 	if ((r = verifier_report_set_leaf(rep, cert)) != 0)
 		return r;
-	cs_err_clear(&e);
-	if (cs_seal_verify_signature(seal, msg, seal->msg_len,
-	    X509_get0_pubkey(cert), &e) != 0)
-		return verifier_report_reason(rep, VERIFIER_INVALID, "%s",
-		    e.msg);
-	verifier_trust_check_usage(cert, rep->signer_office, seal->office,
-	    rep);
+	if (verifier_seal_check_cert(cert, seal, msg, "", rep) != 0)
+		return 0;	/* a bad signature: nothing below is vouched for */
 	if ((at = uuid7_time(seal->doc_id)) == 0) {
 		(void)verifier_report_reason(rep, VERIFIER_INVALID,
 		    "the seal's document id is not a UUIDv7; certificates "

@@ -95,18 +95,13 @@ static int
 add_known(struct verifier_trust *t, X509 *x, struct cs_err *err)
 {
 	struct known *k;
-	unsigned char *der = NULL;
-	int n, r;
+	int r;
 
 	if ((k = realloc(t->known, (t->n_known + 1) * sizeof(*k))) == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	t->known = k;
 	k = &t->known[t->n_known];
-	if ((n = i2d_X509(x, &der)) <= 0)
-		return cs_err_openssl(err, CS_E_CONFIG, "certificate DER");
-	r = cs_seal_kid(der, (size_t)n, k->kid, err);
-	OPENSSL_free(der);
-	if (r != 0)
+	if ((r = cs_seal_kid(x, k->kid, err)) != 0)
 		return r;
 	X509_up_ref(x);
 	k->cert = x;

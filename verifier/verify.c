@@ -308,11 +308,10 @@ check_embedded_seal(const struct verifier *v, xmlDocPtr xml,
 {
 	struct cs_seal own, *seal = NULL;
 	struct cs_err e;
-	unsigned char buf[CS_SEAL_BYTES_MAX], hash[CS_SEAL_HASH_LEN], lkid[8];
-	unsigned char *der = NULL;
+	unsigned char buf[CS_SEAL_BYTES_MAX], hash[CS_SEAL_HASH_LEN];
+	unsigned char lkid[CS_SEAL_KID_LEN];
 	X509 *cert;
 	size_t len;
-	int n;
 
 	if (hdr->seal[0] == '\0') {
 		(void)verifier_report_warning(rep,
@@ -340,19 +339,16 @@ check_embedded_seal(const struct verifier *v, xmlDocPtr xml,
 		    "QR seal does not match the document: content hash differs");
 	cert = verifier_trust_find_kid(v->trust, seal->kid);
 	if (cert == NULL && leaf != NULL &&
-	    (n = i2d_X509(leaf, &der)) > 0 &&
-	    cs_seal_kid(der, (size_t)n, lkid, NULL) == 0 &&
+	    cs_seal_kid(leaf, lkid, NULL) == 0 &&
 	    memcmp(lkid, seal->kid, sizeof(lkid)) == 0)
 		cert = leaf;
-	OPENSSL_free(der);
 	if (cert == NULL)
 		(void)verifier_report_warning(rep, "QR seal key id names no "
 		    "certificate of the trust file; its signature was not "
 		    "checked");
-	else if (cs_seal_verify_signature(seal, buf, seal->msg_len,
-	    X509_get0_pubkey(cert), &e) != 0)
-		(void)verifier_report_reason(rep, VERIFIER_INVALID,
-		    "QR seal: %s", e.msg);
+	else
+		(void)verifier_seal_check_cert(cert, seal, buf, "QR seal: ",
+		    rep);
 	return 0;
 }
 
@@ -487,12 +483,16 @@ verifier_check(const struct verifier *v, const char *xml, size_t len,
 			goto out;
 		}
 	}
+	/*
+	 * The seal is checked even when the XML signature fails: its reasons
+	 * say which part was changed.  Seal and fields are reported only when
+	 * they are what was signed.
+	 */
 	if (doc != NULL && (r = check_embedded_seal(v, tree, doc, &hdr, leaf,
 	    rep)) != 0) {
 		cs_err_set(err, r, "out of memory");
 		goto out;
 	}
-	/* Fields and seal only when they are what was signed. */
 	if (!crypto_ok) {
 		free(rep->seal);
 		rep->seal = NULL;

@@ -140,3 +140,24 @@ expect_exit "missing trust file: exit 2" 2 "$BIN/civseal" verify --trust "$T/non
 expect_exit "no FILE: exit 2" 2 "$BIN/civseal" verify --trust "$TRUST"
 expect_exit "--help: exit 0" 0 "$BIN/civseal" verify --help
 expect_grep "--help documents the exit status" "exit status" "$T/out"
+
+# The QR seal inside a document is held to what verify-qr holds it to: the
+# certificate its key id names must be one for the office the seal names.
+# Here the seal of a 01-BADINH document is re-signed with a key whose
+# (trusted) certificate is for 10-TAVAN; the XML signature breaks too (it
+# covers the seal), and the report names both.
+"$BIN/civseal" sign --config "$DEV/civseal.conf" --in "$SAMPLES/birth-01.json" --out "$T/sealed.xml" 2>"$T/err" ||
+	not_ok "sign birth-01 for the seal-office test"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-subj "/C=VN/CN=UBND xa Ta Van/serialNumber=10-TAVAN" -addext "keyUsage=critical,digitalSignature" \
+	-keyout "$T/tavan.key" -out "$T/tavan.pem" 2>/dev/null
+cat "$DEV/trustlist.pem" "$T/tavan.pem" >"$T/trust-tavan.pem"
+seal=$(xmllint --xpath 'string(//*[local-name()="Header"]/*[local-name()="Seal"])' "$T/sealed.xml")
+other=$(python3 "$ROOT/tests/tools/seal_codec.py" resign "$seal" "$T/tavan.key" "$T/tavan.pem")
+sed "s|<Seal>$seal</Seal>|<Seal>$other</Seal>|" "$T/sealed.xml" >"$T/seal-office.xml"
+check "the re-signed seal verifies with the 10-TAVAN certificate" \
+	python3 "$ROOT/tests/tools/seal_codec.py" verify "$other" "$T/tavan.pem"
+expect_exit "verify refuses a seal signed for another office" 1 \
+	"$BIN/civseal" verify --trust "$T/trust-tavan.pem" --crl "$DEV/crl.pem" "$T/seal-office.xml"
+expect_grep "...naming the office of the seal's certificate" \
+	"certificate is for office 10-TAVAN, document names office 01-BADINH" "$T/err"

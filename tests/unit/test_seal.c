@@ -288,25 +288,6 @@ test_seal_text_from_url(void **state)
 }
 
 static void
-test_seal_url(void **state)
-{
-	char url[128];
-	struct cs_err e;
-
-	(void)state;
-	assert_int_equal(cs_seal_url("http://127.0.0.1:8442/", "123", url,
-	    sizeof(url), &e), 0);
-	assert_string_equal(url, "http://127.0.0.1:8442/v/123");
-	assert_int_equal(cs_seal_url("https://a.vn", "123", url, sizeof(url),
-	    &e), 0);
-	assert_string_equal(url, "https://a.vn/v/123");
-	assert_int_equal(cs_seal_url("https://a.vn/x%20y", "1", url,
-	    sizeof(url), &e), CS_E_CONFIG);
-	assert_int_equal(cs_seal_url("https://a.vn", "123", url, 10, &e),
-	    CS_E_INVALID);
-}
-
-static void
 test_seal_compare_names_field(void **state)
 {
 	struct cs_seal a, b;
@@ -367,7 +348,6 @@ main(void)
 		cmocka_unit_test(test_seal_text_every_length),
 		cmocka_unit_test(test_seal_text_refused),
 		cmocka_unit_test(test_seal_text_from_url),
-		cmocka_unit_test(test_seal_url),
 		cmocka_unit_test(test_seal_compare_names_field),
 		cmocka_unit_test(test_seal_fields_json),
 	};
