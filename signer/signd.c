@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +81,6 @@ struct signd {
 	struct gen *cur;
 	struct gen *retired;		/* signers waiting for exit */
 	unsigned generations;
-	unsigned long reconnects_before;	/* by the signers of replaced generations */
 
 	pthread_mutex_t idem_lock;
 	struct idem *idem;
@@ -1023,13 +1021,9 @@ static void
 h_metrics(struct signd *sd, struct cs_httpd_req *req)
 {
 	struct cs_store_stats st;
-	unsigned long reconnects;
 
-	pthread_mutex_lock(&sd->lock);
-	reconnects = sd->reconnects_before +
-	    signer_hsm_reconnects(sd->cur->signer);
-	pthread_mutex_unlock(&sd->lock);
-	cs_metrics_set(sd->metrics, M_HSM_RECONNECTS, (double)reconnects, NULL);
+	cs_metrics_set(sd->metrics, M_HSM_RECONNECTS,
+	    (double)signer_hsm_reconnects(), NULL);
 	memset(&st, 0, sizeof(st));
 	cs_store_stats(sd->store, &st);
 	cs_metrics_set_summary(sd->metrics, M_COMMIT_SECONDS, st.commit_seconds,
@@ -1432,7 +1426,6 @@ signd_reload(struct signd *sd, struct cs_err *err)
 	g->number = ++sd->generations;
 	old = sd->cur;
 	sd->cur = g;
-	sd->reconnects_before += signer_hsm_reconnects(old->signer);
 	pthread_mutex_unlock(&sd->lock);
 	warn_fixed(old->cfg, g->cfg);
 	gen_release(sd, old);	/* the reference cur held */

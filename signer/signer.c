@@ -34,6 +34,9 @@ struct office {
 /* Between two attempts to reconnect to an HSM that failed. */
 #define RECONNECT_INTERVAL_S 1.0
 
+/* Reconnects that worked, by every signer of the process. */
+static atomic_ulong reconnects;
+
 /*
  * The HSM connection.  Every use of a key holds hsm for reading; a
  * reconnect holds it for writing, so no key is in use while the keys are
@@ -49,7 +52,6 @@ struct signer {
 	pthread_mutex_t lock;	/* guards lazy key loading only */
 	pthread_rwlock_t hsm;
 	atomic_int broken;
-	atomic_ulong reconnects;
 	double next_try;		/* under hsm (write) */
 	char cause[CS_ERR_MSG_MAX];	/* under lock: what broke it */
 };
@@ -380,7 +382,7 @@ hsm_recover(struct signer *s, struct cs_err *err)
 		goto out;
 	}
 	atomic_store(&s->broken, 0);
-	atomic_fetch_add(&s->reconnects, 1);
+	atomic_fetch_add(&reconnects, 1);
 	cs_logf(CS_LOG_WARN, "hsm_reconnected", "the PKCS#11 module was "
 	    "loaded again and every office key found (after: %s)", cause);
 out:
@@ -429,9 +431,9 @@ signer_load_keys(struct signer *s, struct cs_err *err)
 }
 
 unsigned long
-signer_hsm_reconnects(struct signer *s)
+signer_hsm_reconnects(void)
 {
-	return atomic_load(&s->reconnects);
+	return atomic_load(&reconnects);
 }
 
 static struct office *

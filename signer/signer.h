@@ -50,8 +50,8 @@ void signer_free(struct signer *s);
  */
 int signer_load_keys(struct signer *s, struct cs_err *err);
 
-/* How many times the signer reconnected to the HSM since it started. */
-unsigned long signer_hsm_reconnects(struct signer *s);
+/* Reconnects to the HSM that worked, by every signer of the process. */
+unsigned long signer_hsm_reconnects(void);
 
 /*
  * Validate json (len bytes) and issue the signed document.  today bounds

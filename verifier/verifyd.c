@@ -43,7 +43,6 @@
 #define STORE_RETRY_S 5.0	/* between attempts to open the register */
 #define CSS_MAX (64 * 1024)
 #define SEAL_INPUT_MAX (CS_SEAL_TEXT_MAX + 2048)	/* digits, or a URL */
-#define RETRY_AFTER "5"
 
 #define M_VERIFICATIONS "civseal_verifications_total"
 #define M_VERIFY_SECONDS "civseal_verify_seconds"
@@ -57,6 +56,7 @@ struct gen {
 	unsigned number;
 	struct cs_config *cfg;
 	struct verifier *v;
+	double rate, burst;		/* [verifyd] rate_limit, rate_burst */
 };
 
 struct verifyd {
@@ -152,6 +152,25 @@ gen_release(struct verifyd *vd, struct gen *g)
 		gen_free(g);
 }
 
+/* A positive number from the configuration (or the default when unset). */
+static int
+conf_number(const struct cs_config *cfg, const char *key, const char *v,
+    double def, double min, double *out, struct cs_err *err)
+{
+	char *end;
+	double d;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	d = strtod(v, &end);
+	if (end == v || *end != '\0' || !isfinite(d) || d < min || d > 1e6)
+		return cs_err_set(err, CS_E_CONFIG, "%s: [verifyd] %s must be "
+		    "a number from %g to 1000000", cfg->path, key, min);
+	*out = d;
+	return 0;
+}
+
 static int
 gen_load(const char *config_path, struct gen **out, struct cs_err *err)
 {
@@ -170,6 +189,12 @@ gen_load(const char *config_path, struct gen **out, struct cs_err *err)
 	}
 	if ((r = verifier_new(g->cfg->trust_anchors, g->cfg->trust_crl, &g->v,
 	    err)) != 0)
+		goto fail;
+	/* Checked at every load, so a reload refuses what a restart would. */
+	if ((r = conf_number(g->cfg, "rate_limit", g->cfg->verifyd_rate_limit,
+	    VERIFYD_RATE_DEFAULT, 0.001, &g->rate, err)) != 0 ||
+	    (r = conf_number(g->cfg, "rate_burst", g->cfg->verifyd_rate_burst,
+	    VERIFYD_BURST_DEFAULT, 1, &g->burst, err)) != 0)
 		goto fail;
 	g->refs = 1;		/* the reference of vd->cur */
 	*out = g;
@@ -700,25 +725,6 @@ declare_metrics(struct cs_metrics *m, struct cs_err *err)
 	return 0;
 }
 
-/* A positive number from the configuration (or the default when unset). */
-static int
-conf_number(const struct cs_config *cfg, const char *key, const char *v,
-    double def, double min, double *out, struct cs_err *err)
-{
-	char *end;
-	double d;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	d = strtod(v, &end);
-	if (end == v || *end != '\0' || !isfinite(d) || d < min || d > 1e6)
-		return cs_err_set(err, CS_E_CONFIG, "%s: [verifyd] %s must be "
-		    "a number from %g to 1000000", cfg->path, key, min);
-	*out = d;
-	return 0;
-}
-
 /* The stylesheet, and the Content-Security-Policy that allows just it. */
 static int
 load_css(struct verifyd *vd, struct cs_err *err)
@@ -777,7 +783,6 @@ verifyd_start(const struct verifyd_opts *opts, struct verifyd **out,
 	struct cs_httpd_opts ho;
 	struct verifyd *vd = NULL;
 	const struct cs_config *cfg;
-	double rate, burst;
 	int r = CS_E_INTERNAL;
 
 	*out = NULL;
@@ -795,12 +800,8 @@ verifyd_start(const struct verifyd_opts *opts, struct verifyd **out,
 		goto out;
 	vd->cur->number = ++vd->generations;
 	cfg = vd->cur->cfg;
-	if ((r = conf_number(cfg, "rate_limit", cfg->verifyd_rate_limit,
-	    VERIFYD_RATE_DEFAULT, 0.001, &rate, err)) != 0 ||
-	    (r = conf_number(cfg, "rate_burst", cfg->verifyd_rate_burst,
-	    VERIFYD_BURST_DEFAULT, 1, &burst, err)) != 0 ||
-	    (r = verifier_ratelimit_new(rate, burst, RATE_SLOTS, &vd->rl,
-	    err)) != 0)
+	if ((r = verifier_ratelimit_new(vd->cur->rate, vd->cur->burst,
+	    RATE_SLOTS, &vd->rl, err)) != 0)
 		goto out;
 	if (cfg->store_path != NULL) {
 		if ((vd->store_path = strdup(cfg->store_path)) == NULL) {
