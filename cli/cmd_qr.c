@@ -10,12 +10,11 @@
 #include "cli/cmd.h"
 #include "core/config.h"
 #include "core/fileio.h"
-#include "core/seal.h"
 #include "core/xml.h"
 #include "signer/qr.h"
+#include "signer/render.h"
 
 #define PROG "civseal qr"
-#define PNG_SCALE 8		/* pixels per module */
 
 static void
 usage(FILE *f)
@@ -35,46 +34,34 @@ usage(FILE *f)
 	    "                 (with neither, the code holds the bare seal digits)\n"
 	    "\n"
 	    "exit status: 0 written; 1 the document has no valid seal; 2 usage,\n"
-	    "configuration or I/O error\n", PNG_SCALE);
+	    "configuration or I/O error\n", SIGNER_QR_PNG_SCALE);
 }
 
-/* The Header/Seal text of a signed document; 1 when it has none. */
+/* The QR code of a signed document's seal; 1 when it has none. */
 static int
-read_seal(const char *path, char *out, size_t cap)
+read_qr(const char *path, const char *base, struct signer_qr **qr)
 {
 	struct cs_err err = { 0, "" };
-	xmlDocPtr xml = NULL;
-	xmlNodePtr n;
-	xmlChar *t = NULL;
 	char *buf = NULL;
 	size_t len;
-	int rc = 2;
+	int r, rc = 2;
 
 	if (cs_file_read(path, CS_XML_MAX_BYTES + 1, &buf, &len, &err) != 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
 	}
-	if (cs_xml_parse_strict(buf, len, &xml, &err) != 0) {
-		fprintf(stderr, PROG ": %s: %s\n", path, err.msg);
-		rc = 1;
+	if ((r = signer_render_qr(buf, len, base, qr, &err)) != 0) {
+		rc = r == CS_E_NOTFOUND || r == CS_E_INVALID ||
+		    r == CS_E_POLICY ? 1 : 2;
+		if (r == CS_E_NOTFOUND)
+			fprintf(stderr, PROG ": %s has no seal (Header/Seal)\n",
+			    path);
+		else
+			fprintf(stderr, PROG ": %s: %s\n", path, err.msg);
 		goto out;
 	}
-	rc = 1;
-	if ((n = cs_xml_seal_node(xml)) == NULL ||
-	    (t = xmlNodeGetContent(n)) == NULL || *t == '\0') {
-		fprintf(stderr, PROG ": %s has no seal (Header/Seal)\n", path);
-		goto out;
-	}
-	if (strlen((const char *)t) >= cap ||
-	    strspn((const char *)t, "0123456789") != strlen((const char *)t)) {
-		fprintf(stderr, PROG ": %s: Header/Seal is not a seal\n", path);
-		goto out;
-	}
-	snprintf(out, cap, "%s", (const char *)t);
 	rc = 0;
 out:
-	xmlFree(t);
-	xmlFreeDoc(xml);
 	free(buf);
 	return rc;
 }
@@ -91,10 +78,10 @@ cmd_qr(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *svg = NULL, *png = NULL, *config = NULL, *base = NULL;
+	const char *from = "--base-url", *text, *digits;
 	struct cs_config *cfg = NULL;
 	struct signer_qr *qr = NULL;
 	struct cs_err err = { 0, "" };
-	char seal[CS_XML_SEAL_MAX];
 	unsigned char *out = NULL;
 	size_t len;
 	int c, rc = 2;
@@ -127,16 +114,19 @@ cmd_qr(int argc, char **argv)
 			    "set\n", config);
 			goto out;
 		}
+		from = "[verifyd] base_url";
 	}
-	if ((rc = read_seal(argv[optind], seal, sizeof(seal))) != 0)
+	/* A base URL the QR encoder would refuse is a usage error. */
+	if (signer_qr_check_base_url(base, &err) != 0) {
+		fprintf(stderr, PROG ": %s: %s\n", from, err.msg);
+		goto out;
+	}
+	if ((rc = read_qr(argv[optind], base, &qr)) != 0)
 		goto out;
 	rc = 2;
-	if (signer_qr_new(base, seal, &qr, &err) != 0) {
-		fprintf(stderr, PROG ": %s\n", err.msg);
-		goto out;
-	}
 	if ((svg != NULL ? signer_qr_svg(qr, 35.0, 1, (char **)&out, &len,
-	    &err) : signer_qr_png(qr, PNG_SCALE, &out, &len, &err)) != 0) {
+	    &err) : signer_qr_png(qr, SIGNER_QR_PNG_SCALE, &out, &len,
+	    &err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
 	}
@@ -145,9 +135,12 @@ cmd_qr(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
 	}
+	/* The code holds "<base>/v/<digits>" or the bare digits. */
+	text = signer_qr_text(qr);
+	digits = strrchr(text, '/') != NULL ? strrchr(text, '/') + 1 : text;
 	printf("QR version %d, level Q, %d x %d modules, %zu seal digits\n",
 	    signer_qr_version(qr), signer_qr_width(qr), signer_qr_width(qr),
-	    strlen(seal));
+	    strlen(digits));
 	rc = 0;
 out:
 	if (fflush(stdout) != 0 && rc == 0)

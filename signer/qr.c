@@ -109,7 +109,7 @@ signer_qr_new(const char *base_url, const char *digits,
 			goto out;
 		while (ulen > 0 && base_url[ulen - 1] == '/')
 			ulen--;
-		/* Same text as cs_seal_url: one slash before "v/". */
+		/* One slash before "v/", however the base URL ends. */
 		snprintf(prefix, sizeof(prefix), "%.*s/v/", (int)ulen, base_url);
 		ulen = strlen(prefix);
 	}
@@ -199,7 +199,7 @@ signer_qr_svg(const struct signer_qr *q, double size_mm, int standalone,
 	FILE *f = NULL;
 	char *buf = NULL, size[128];
 	size_t n = 0;
-	int full = q->width + 2 * QUIET, x, y, run, r = CS_E_INTERNAL;
+	int full = q->width + 2 * QUIET, x, y, run, bad, r = CS_E_INTERNAL;
 	long hundredths;
 
 	*out = NULL;
@@ -238,11 +238,8 @@ signer_qr_svg(const struct signer_qr *q, double size_mm, int standalone,
 		}
 	}
 	fputs("\"/></svg>\n", f);
-	if (ferror(f)) {
-		r = cs_err_set(err, CS_E_NOMEM, "writing the SVG failed");
-		goto out;
-	}
-	if (fclose(f) != 0) {
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
 		f = NULL;
 		r = cs_err_set(err, CS_E_NOMEM, "writing the SVG failed");
 		goto out;
@@ -259,30 +256,11 @@ out:
 	return r;
 }
 
-struct png_sink {
-	unsigned char *p;
-	size_t len, cap;
-};
-
 static cairo_status_t
 png_write(void *closure, const unsigned char *data, unsigned int length)
 {
-	struct png_sink *s = closure;
-	unsigned char *np;
-	size_t ncap;
-
-	if (s->len + length > s->cap) {
-		ncap = s->cap > 0 ? s->cap : 4096;
-		while (ncap < s->len + length)
-			ncap *= 2;
-		if ((np = realloc(s->p, ncap)) == NULL)
-			return CAIRO_STATUS_NO_MEMORY;
-		s->p = np;
-		s->cap = ncap;
-	}
-	memcpy(s->p + s->len, data, length);
-	s->len += length;
-	return CAIRO_STATUS_SUCCESS;
+	return fwrite(data, 1, length, closure) == length ?
+	    CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
 int
@@ -291,8 +269,10 @@ signer_qr_png(const struct signer_qr *q, int scale, unsigned char **out,
 {
 	cairo_surface_t *sf = NULL;
 	cairo_t *cr = NULL;
-	struct png_sink sink = { NULL, 0, 0 };
 	cairo_status_t st;
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0;
 	int full = q->width + 2 * QUIET, x, y, r = CS_E_INTERNAL;
 
 	*out = NULL;
@@ -324,19 +304,33 @@ signer_qr_png(const struct signer_qr *q, int scale, unsigned char **out,
 		goto out;
 	}
 	cairo_surface_flush(sf);
-	if ((st = cairo_surface_write_to_png_stream(sf, png_write, &sink)) !=
+	if ((f = open_memstream(&buf, &n)) == NULL) {
+		r = cs_err_set(err, CS_E_NOMEM, "open_memstream: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if ((st = cairo_surface_write_to_png_stream(sf, png_write, f)) !=
 	    CAIRO_STATUS_SUCCESS) {
-		r = cs_err_set(err, st == CAIRO_STATUS_NO_MEMORY ? CS_E_NOMEM :
-		    CS_E_INTERNAL, "cairo writing the PNG: %s",
+		/* A failed write is the memory stream running out of memory. */
+		r = cs_err_set(err, st == CAIRO_STATUS_NO_MEMORY || ferror(f) ?
+		    CS_E_NOMEM : CS_E_INTERNAL, "cairo writing the PNG: %s",
 		    cairo_status_to_string(st));
 		goto out;
 	}
-	*out = sink.p;
-	*len = sink.len;
-	sink.p = NULL;		/* transferred to caller */
+	if (fclose(f) != 0) {
+		f = NULL;
+		r = cs_err_set(err, CS_E_NOMEM, "writing the PNG failed");
+		goto out;
+	}
+	f = NULL;
+	*out = (unsigned char *)buf;
+	*len = n;
+	buf = NULL;		/* transferred to caller */
 	r = 0;
 out:
-	free(sink.p);
+	if (f != NULL)
+		fclose(f);
+	free(buf);
 	if (cr != NULL)
 		cairo_destroy(cr);
 	cairo_surface_destroy(sf);

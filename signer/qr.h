@@ -42,6 +42,7 @@ int signer_qr_svg(const struct signer_qr *q, double size_mm, int standalone,
     char **out, size_t *len, struct cs_err *err);
 
 /* PNG, scale pixels per module; *out malloc'd. */
+#define SIGNER_QR_PNG_SCALE 8	/* the scale civseal qr and signd use */
 int signer_qr_png(const struct signer_qr *q, int scale, unsigned char **out,
     size_t *len, struct cs_err *err);
 

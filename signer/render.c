@@ -126,7 +126,7 @@ struct rdoc {
 	char sign_date_line[64];
 	char signed_by[CS_OFFICE_NAME_MAX];
 	char signed_at_local[64];
-	char *qr_svg;
+	char *qr_svg;			/* HTML only: the PDF draws r->qr */
 	char title[CS_OFFICE_NAME_MAX];
 };
 
@@ -151,12 +151,7 @@ rdoc_free(struct rdoc *r)
 static int
 upper(const char *s, char **out, struct cs_err *err)
 {
-	if (s == NULL || s[0] == '\0') {
-		if ((*out = strdup("")) == NULL)
-			return cs_err_set(err, CS_E_NOMEM, "out of memory");
-		return 0;
-	}
-	return cs_text_upper(s, out, err);
+	return cs_text_upper(s != NULL ? s : "", out, err);
 }
 
 /* Words start with an ASCII letter ("ngày", "bốn"): capitalise it. */
@@ -332,16 +327,10 @@ rdoc_load(const char *xml, size_t len, const char *base_url,
 	snprintf(r->title, sizeof(r->title), "%s — %s",
 	    r->doc->type == CS_DOC_BIRTH ? "Giấy khai sinh" :
 	    "Trích lục khai tử", r->holder_upper);
-	if (r->hdr.seal[0] != '\0') {
-		if ((rc = signer_qr_new(base_url, r->hdr.seal, &r->qr,
-		    err)) != 0) {
-			cs_err_prefix(err, "QR code of Header/Seal");
-			goto out;
-		}
-		/* The PDF draws the QR itself; the page needs the SVG to say so. */
-		if ((rc = signer_qr_svg(r->qr, SIGNER_RENDER_QR_MM, 0,
-		    &r->qr_svg, &n, err)) != 0)
-			goto out;
+	if (r->hdr.seal[0] != '\0' && (rc = signer_qr_new(base_url,
+	    r->hdr.seal, &r->qr, err)) != 0) {
+		cs_err_prefix(err, "QR code of Header/Seal");
+		goto out;
 	}
 	*out = r;
 	r = NULL;		/* transferred to caller */
@@ -391,6 +380,7 @@ transform(const struct rdoc *r, xmlDocPtr *out, struct cs_err *err)
 		"sign_date_line", r->sign_date_line,
 		"signed_by", r->signed_by,
 		"signed_at_local", r->signed_at_local,
+		"has_qr", r->qr != NULL ? "1" : "",
 		"qr_svg", r->qr_svg != NULL ? r->qr_svg : "",
 		NULL,
 	};
@@ -437,12 +427,17 @@ signer_render_html(const char *xml, size_t len, const char *base_url,
 	struct rdoc *r = NULL;
 	xmlDocPtr res = NULL;
 	xmlChar *buf = NULL;
+	size_t svglen;
 	int n = 0, rc;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((rc = rdoc_load(xml, len, base_url, &r, err)) != 0 ||
-	    (rc = transform(r, &res, err)) != 0)
+	if ((rc = rdoc_load(xml, len, base_url, &r, err)) != 0)
+		goto out;
+	if (r->qr != NULL && (rc = signer_qr_svg(r->qr, SIGNER_RENDER_QR_MM, 0,
+	    &r->qr_svg, &svglen, err)) != 0)
+		goto out;
+	if ((rc = transform(r, &res, err)) != 0)
 		goto out;
 	if (xsltSaveResultToString(&buf, &n, res, style) != 0 || buf == NULL ||
 	    n <= 0) {
@@ -493,7 +488,6 @@ struct pdf {
 	const struct signer_qr *qr;
 	double scale;		/* font and spacing scale, to fit one page */
 	int draw;		/* 0: measure only */
-	int failed;		/* out of memory building text */
 };
 
 static int
@@ -525,7 +519,7 @@ has_class(xmlNodePtr n, const char *cls)
 
 /* Text as HTML shows it: ASCII white space collapsed, markup-escaped. */
 static void
-add_text(struct pdf *p, GString *m, const char *s, int *space)
+add_text(GString *m, const char *s, int *space)
 {
 	gchar *esc;
 	GString *t = g_string_new(NULL);
@@ -540,40 +534,32 @@ add_text(struct pdf *p, GString *m, const char *s, int *space)
 			*space = 0;
 		}
 	}
-	if ((esc = g_markup_escape_text(t->str, (gssize)t->len)) == NULL)
-		p->failed = 1;
-	else
-		g_string_append(m, esc);
+	/* GLib aborts when out of memory: esc is never NULL. */
+	esc = g_markup_escape_text(t->str, (gssize)t->len);
+	g_string_append(m, esc);
 	g_free(esc);
 	g_string_free(t, TRUE);
 }
 
-/* Inline content of a paragraph as pango markup. */
+/* Inline content of a paragraph as pango markup (render.xsl uses only b). */
 static void
-inline_markup(struct pdf *p, GString *m, xmlNodePtr n, int *space)
+inline_markup(GString *m, xmlNodePtr n, int *space)
 {
 	xmlNodePtr c;
-	const char *tag = NULL;
+	int bold;
 
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			add_text(p, m, (const char *)c->content, space);
+			add_text(m, (const char *)c->content, space);
 			continue;
 		}
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (is_el(c, "br")) {
-			g_string_append_c(m, '\n');
-			*space = 1;
-			continue;
-		}
-		tag = is_el(c, "b") || is_el(c, "strong") ? "b" :
-		    is_el(c, "i") || is_el(c, "em") ? "i" : NULL;
-		if (tag != NULL)
-			g_string_append_printf(m, "<%s>", tag);
-		inline_markup(p, m, c, space);
-		if (tag != NULL)
-			g_string_append_printf(m, "</%s>", tag);
+		if ((bold = is_el(c, "b")))
+			g_string_append(m, "<b>");
+		inline_markup(m, c, space);
+		if (bold)
+			g_string_append(m, "</b>");
 	}
 }
 
@@ -597,7 +583,7 @@ paragraph(struct pdf *p, xmlNodePtr n, double x, double y, double w)
 		g_string_append(m, "<b>");
 	if (italic)
 		g_string_append(m, "<i>");
-	inline_markup(p, m, n, &space);
+	inline_markup(m, n, &space);
 	if (italic)
 		g_string_append(m, "</i>");
 	if (bold)
@@ -611,8 +597,7 @@ paragraph(struct pdf *p, xmlNodePtr n, double x, double y, double w)
 	pango_layout_set_width(lay, (int)(w * PANGO_SCALE));
 	pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_alignment(lay, has_class(n, "center") ||
-	    is_el(n, "h1") ? PANGO_ALIGN_CENTER : has_class(n, "right") ?
-	    PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+	    is_el(n, "h1") ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT);
 	pango_layout_set_markup(lay, m->str, (int)m->len);
 	pango_layout_get_size(lay, &lw, &lh);
 	if (p->draw) {
@@ -741,7 +726,7 @@ signer_render_pdf(const char *xml, size_t len, const char *base_url,
 	const double w = SIGNER_RENDER_PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
 	const double avail = SIGNER_RENDER_PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
 	struct rdoc *r = NULL;
-	struct pdf p = { NULL, NULL, 1.0, 0, 0 };
+	struct pdf p = { NULL, NULL, 1.0, 0 };
 	cairo_surface_t *sf = NULL;
 	cairo_status_t st;
 	xmlDocPtr res = NULL;
@@ -791,10 +776,6 @@ signer_render_pdf(const char *xml, size_t len, const char *base_url,
 	if (h > avail) {
 		rc = cs_err_set(err, CS_E_INVALID, "the document does not fit "
 		    "one A4 page even at %.0f%% type size", FIT_MIN * 100);
-		goto out;
-	}
-	if (p.failed) {
-		rc = cs_err_set(err, CS_E_NOMEM, "out of memory laying out text");
 		goto out;
 	}
 	p.draw = 1;

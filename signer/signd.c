@@ -30,7 +30,6 @@
 #define IDEM_WAIT_S 60		/* a retry waits this long for the first try */
 #define REASON_CHARS_MAX 256
 #define RETRY_AFTER "5"
-#define QR_PNG_SCALE 8		/* pixels per module of GET .../qr.png */
 
 #define M_SIGN_SECONDS "civseal_sign_seconds"
 #define M_HSM_ERRORS "civseal_hsm_errors_total"
@@ -828,7 +827,7 @@ h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 			r = signer_qr_svg(q, 0, 1, &body, &len, &err);
 		} else {
 			type = "image/png";
-			r = signer_qr_png(q, QR_PNG_SCALE,
+			r = signer_qr_png(q, SIGNER_QR_PNG_SCALE,
 			    (unsigned char **)&body, &len, &err);
 		}
 		break;

@@ -6,13 +6,14 @@
   Output is polyglot HTML5 (well-formed XML, served as text/html): no empty
   non-void element, no ">" inside <style>.  signer/render.c also draws the PDF
   by walking this very output, so every word on the page comes from here; its
-  walker understands the classes "cols"/"col", "center", "right", "bold",
-  "italic", "small", "gap", "qr" and the elements h1, p, b, i, br, span.
+  walker understands the classes "cols"/"col", "w40"/"w60", "center", "bold",
+  "italic", "small", "gap", "fields", "qr" and the elements h1, p and b.
 
   Values that XSLT 1.0 cannot compute are parameters, set by signer/render.c
   from the record (never from a client): upper-cased names, dates and the
   time of death in words (core/datewords), the signing time in ICT, the
-  certificate subject, and the QR code as inline SVG.
+  certificate subject, whether there is a QR code (has_qr, '1' or '') and,
+  for the HTML only, the QR code as inline SVG (the PDF draws it itself).
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -34,6 +35,7 @@
   <xsl:param name="sign_date_line" select="''"/>
   <xsl:param name="signed_by" select="''"/>
   <xsl:param name="signed_at_local" select="''"/>
+  <xsl:param name="has_qr" select="''"/>
   <xsl:param name="qr_svg" select="''"/>
 
   <xsl:variable name="nbsp" select="'&#160;'"/>
@@ -79,7 +81,6 @@ body { margin: 0; color: #000; font-family: "Noto Serif", "DejaVu Serif", serif;
 p { margin: 0 0 1.6mm; }
 h1 { margin: 9mm 0 1mm; font-size: 16pt; text-align: center; }
 .center { text-align: center; }
-.right { text-align: right; }
 .bold { font-weight: bold; }
 .italic { font-style: italic; }
 .small { font-size: 9pt; }
@@ -165,7 +166,7 @@ h1 { margin: 9mm 0 1mm; font-size: 16pt; text-align: center; }
       </xsl:call-template></p>
     <footer class="cols gap">
       <div class="col">
-        <xsl:if test="string-length($qr_svg) &gt; 0">
+        <xsl:if test="$has_qr = '1'">
           <div class="qr">
             <xsl:value-of select="$qr_svg" disable-output-escaping="yes"/>
           </div>
@@ -178,7 +179,7 @@ h1 { margin: 9mm 0 1mm; font-size: 16pt; text-align: center; }
           </xsl:call-template></p>
         <p class="small">Mã văn bản: <xsl:value-of
             select="c:Header/c:DocumentId"/></p>
-        <xsl:if test="string-length($qr_svg) &gt; 0">
+        <xsl:if test="$has_qr = '1'">
           <p class="small italic">Quét mã QR để kiểm tra tính xác thực
             của văn bản.</p>
         </xsl:if>
