@@ -568,6 +568,12 @@ body_append(struct cs_httpd_req *req, const char *data, size_t n)
 		req->body_len = req->body_cap = 0;
 		return 0;
 	}
+	if (req->form_state != 0) {
+		/* A form is parsed as it arrives (form_iter keeps its fields):
+		 * only the size counts. */
+		req->body_len += n;
+		return 0;
+	}
 	if (req->body_len + n + 1 > req->body_cap) {
 		cap = req->body_cap > 0 ? req->body_cap : 4096;
 		while (cap < req->body_len + n + 1)

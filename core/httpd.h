@@ -90,7 +90,10 @@ unsigned cs_httpd_header_count(const struct cs_httpd_req *req,
     const char *name);
 /* Declared Content-Length, or -1 when absent (chunked). */
 long long cs_httpd_content_length(const struct cs_httpd_req *req);
-/* The body read so far (NUL-terminated, len bytes; "" when none). */
+/*
+ * The body read so far (NUL-terminated, len bytes; "" when none).  A body
+ * read as a form (cs_httpd_want_form) is not kept: its fields are.
+ */
 const char *cs_httpd_body(const struct cs_httpd_req *req, size_t *len);
 /* A query-string argument (decoded), or NULL. */
 const char *cs_httpd_query(const struct cs_httpd_req *req, const char *name);
