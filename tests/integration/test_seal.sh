@@ -61,6 +61,10 @@ for s in "$SAMPLES"/*.json; do
 
 	expect_exit "$n: verify-qr accepts the seal" 0 QV "$seal"
 	expect_grep "$n: verify-qr prints GENUINE and the holder" "^GENUINE: " "$T/out"
+	name=$(json_get "$s" "$holder['full_name']")
+	check "$n: the sample names the holder" test -n "$name"
+	expect_grep "$n: verify-qr prints the holder's full name, as in the sample" \
+		"^[[:space:]]*full name[[:space:]]+$(sed 's/[][\.*^$(){}?+|/]/\\&/g' <<<"$name")\$" "$T/out"
 	expect_exit "$n: verify-qr accepts the URL" 0 QV "http://127.0.0.1:8442/v/$seal"
 	expect_exit "$n: verify-qr --json" 0 QV --json "$seal"
 	cp "$T/out" "$T/$n.qr.json"

@@ -43,10 +43,7 @@ header() { tr -d '\r' <"$T/$1.hdr" | sed -n "s/^$2: //Ip" | head -n 1; }
 
 "$SIGND" --config "$CONF" --listen "127.0.0.1:$PORT" 2>>"$LOG" &
 PID=$!
-for ((i = 0; i < 100; i++)); do
-	curl -sf "$URL/healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_for "civseal-signd /healthz" 100 curl -sf "$URL/healthz" || exit 1
 check "civseal-signd answers /healthz" curl -sf "$URL/healthz"
 
 BIRTH=$(issue birth-01)
@@ -56,11 +53,17 @@ for v in BIRTH DEATH OTHER; do
 	check "$v issued" grep -qE '^[0-9a-f-]{36}$' <<<"${!v}"
 done
 
-for id in "$BIRTH" "$DEATH"; do
+for doc in "$BIRTH birth-01 child" "$DEATH death-01 deceased"; do
+	read -r id sample who <<<"$doc"
 	get "$id-xml" "$TOK" "/v1/documents/$id" >/dev/null
 	seal=$(xmllint --xpath "string(/*/*[local-name()='Header']/*[local-name()='Seal'])" "$T/$id-xml.body")
-	holder=$(xmllint --xpath "string(/*/*[local-name()='Child' or local-name()='Deceased']/*[local-name()='FullName'])" "$T/$id-xml.body")
+	# The holder's name as submitted (the sample), not as the daemon wrote it.
+	holder=$(json_get "$SAMPLES/$sample.json" "j['$who']['full_name']")
+	check "$id: the holder's name in $sample.json is not empty" test -n "$holder"
+	expect_eq "$id: the signed XML names the holder as submitted" \
+		"$(xmllint --xpath "string(/*/*[local-name()='Child' or local-name()='Deceased']/*[local-name()='FullName'])" "$T/$id-xml.body")" "$holder"
 	HOLDER=$(python3 -c 'import sys; print(sys.argv[1].upper())' "$holder")
+	check "$id: the holder's name in capitals is not empty" test -n "$HOLDER"
 
 	expect_eq "$id.html: 200" "$(get "$id-html" "$TOK" "/v1/documents/$id.html")" 200
 	expect_eq "$id.html: text/html; charset=utf-8" "$(header "$id-html" Content-Type)" "text/html; charset=utf-8"

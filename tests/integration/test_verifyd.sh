@@ -43,7 +43,28 @@ expect_eq "GET /healthz: 200" "$(req health "$VURL/healthz")" 200
 expect_eq "GET /readyz: 200" "$(req ready "$VURL/readyz")" 200
 check "/readyz: trust ok, register ok" json_get "$T/ready.body" \
 	'(j["checks"]["trust"]=="ok" and j["checks"]["register"]=="ok") or sys.exit(1)'
-expect_grep "the log is JSON lines, start first" '^\{"ts":"[0-9T:.-]+Z","level":"info","event":"(start|register)"' "$VLOG"
+# json_lines LOG: every line of LOG is one JSON object with ts, level, event.
+json_lines() {
+	python3 -c 'import json,sys
+n=0
+for n,l in enumerate(open(sys.argv[1],encoding="utf-8"),1):
+    try:
+        j=json.loads(l)
+    except ValueError as e:
+        sys.exit("line %d is not JSON (%s): %s" % (n,e,l[:200]))
+    if not (isinstance(j,dict) and {"ts","level","event"} <= j.keys()):
+        sys.exit("line %d: not a log event: %s" % (n,l[:200]))
+sys.exit(n==0 and "empty log")' "$1"
+}
+check "the log is JSON lines (each parses, with ts, level, event)" json_lines "$VLOG"
+# The daemon opens the register while it starts, before it says "start":
+# the register line, then the start event, then the requests.
+head -n 1 "$VLOG" >"$T/vlog.line1"
+sed -n 2p "$VLOG" >"$T/vlog.line2"
+expect_grep "the log's first line: the register opened at start-up" \
+	'^\{"ts":"[0-9T:.-]+Z","level":"info","event":"register","msg":"register '"$DB"' open \(read-only\)"\}$' "$T/vlog.line1"
+expect_grep "the log's second line: the start event, before any request" \
+	'^\{"ts":"[0-9T:.-]+Z","level":"info","event":"start","listen":"127\.0\.0\.1:'"${VURL##*:}"'","port":'"${VURL##*:}"',"pid":'"$VPID_main"',' "$T/vlog.line2"
 
 # --- JSON reports ------------------------------------------------------------
 expect_eq "valid document: 200" "$(api valid "$T/valid.xml")" 200
@@ -134,8 +155,12 @@ expect_eq "413 on the form: an HTML page" "$(req e413form -F "xml=@$T/big.xml" "
 expect_grep "413 on the form: text/html" '^Content-Type: text/html' "$T/e413form.hdr"
 expect_eq "a header block over the limit is refused" \
 	"$(req bighdr -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" "$VURL/healthz")" 431
-for n in e400 e415 mpcut e413; do
-	[ -f "$T/$n.body" ] && expect_no_grep "$n: no raw input reflected" '<a/>|BirthCertificate|Nguy' "$T/$n.body"
+for n in empty e415 mpboth mpcut mpnob e413 e413ch e413form; do
+	if [ -s "$T/$n.body" ]; then
+		expect_no_grep "$n: no raw input reflected" '<a/>|BirthCertificate|Nguy' "$T/$n.body"
+	else
+		not_ok "$n: no response body to check ($T/$n.body missing or empty)"
+	fi
 done
 check "the daemon is still up after the refusals" curl -sf "$VURL/healthz"
 
@@ -328,6 +353,14 @@ expect_grep "reload_failed names the file" '"event":"reload_failed".*missing.pem
 expect_eq "after a failed reload: the old trust list still serves" "$(api hup2 "$T/valid.xml")" 200
 expect_eq "...with the same verdict" "$(jq_ hup2 'j["verdict"]')" valid
 cp "$CONF.good" "$CONF"
+# A rate limit the daemon could not start with is refused by a reload too.
+conf_set "$CONF" verifyd rate_limit nonsense
+n_failed=$(grep -c '"event":"reload_failed"' "$VLOG")
+kill -HUP "$VPID_main"
+wait_for "second reload_failed logged" 50 test "$(grep -c '"event":"reload_failed"' "$VLOG")" -gt "$n_failed"
+expect_grep "reload_failed names rate_limit" '"event":"reload_failed".*rate_limit must be a number' "$VLOG"
+expect_eq "after the refused reload: still verifying" "$(api hup3 "$T/valid.xml")" 200
+cp "$CONF.good" "$CONF"
 # A slow upload in flight when SIGTERM comes is still answered.
 cp "$T/valid.xml" "$T/slow.xml"
 curl -s --max-time 30 --limit-rate 2k -o "$T/slow.body" -w '%{http_code}' -X POST \
@@ -341,3 +374,4 @@ for ((i = 0; i < 100; i++)); do kill -0 "$VPID_main" 2>/dev/null || break; sleep
 wait "$VPID_main"
 expect_eq "SIGTERM: exit 0" "$?" 0
 expect_grep "stop logged with nothing unfinished" '"event":"stop","unfinished":0' "$VLOG"
+check "the whole log, to the stop, is JSON lines" json_lines "$VLOG"

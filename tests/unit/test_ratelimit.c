@@ -99,34 +99,87 @@ test_ratelimit_ipv6_counts_per_64(void **state)
 static void
 test_ratelimit_full_table_evicts_least_recent(void **state)
 {
-	struct verifier_ratelimit *rl = mk(0.001, 1, 8);
+	/*
+	 * 8 slots, which is also PROBE: every lookup sees the whole table, so
+	 * the entry replaced is exactly the least recently seen of all.  A
+	 * burst of 2 and a refill too slow to matter (one token per 1000 s).
+	 */
+	struct verifier_ratelimit *rl = mk(0.001, 2, 8);
 	char a[32];
 	unsigned ra;
 	int i;
 
 	(void)state;
-	/* More addresses than slots: every newcomer is still served. */
+	/*
+	 * More addresses than slots: every newcomer is still served, its whole
+	 * burst.  10.0.0.i at time i, so 10.0.0.192 to .199 are kept.
+	 */
 	for (i = 0; i < 200; i++) {
 		snprintf(a, sizeof(a), "10.0.%d.%d", i / 250, i % 250);
 		assert_int_equal(verifier_ratelimit_take(rl, a, (double)i, &ra),
 		    1);
+		assert_int_equal(verifier_ratelimit_take(rl, a, (double)i, &ra),
+		    1);
 	}
-	/* The last one is remembered (it was just seen). */
+	/*
+	 * The last one is remembered (it was just seen): its bucket is still
+	 * empty, a token 999 s away (1 s of refill had 0.001 of it back).
+	 */
+	assert_string_equal(a, "10.0.0.199");
+	ra = 0;
 	assert_int_equal(verifier_ratelimit_take(rl, a, 200.0, &ra), 0);
+	assert_in_range(ra, 999, 1000);
+	/* So is the least recent of the kept ones (now seen again at 200). */
+	ra = 0;
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.192", 200.0, &ra),
+	    0);
+	assert_in_range(ra, 990, 1000);
+	/*
+	 * The least recently used, 10.0.0.0, was evicted: served again with a
+	 * full burst (2), then refused.  Remembered, it would have had 0.201
+	 * of a token and been refused at once.
+	 */
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 1);
+	assert_int_equal(ra, 0);
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 1);
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 0);
+	assert_in_range(ra, 999, 1000);
+	/*
+	 * Its slot was the least recently *used* one, 10.0.0.193 (seen at
+	 * 193), not the oldest inserted, 10.0.0.192 (seen again at 200):
+	 * .192 keeps its empty bucket, .193 starts over with a full one.
+	 */
+	ra = 0;
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.192", 202.0, &ra),
+	    0);
+	assert_in_range(ra, 990, 1000);
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
+	    1);
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
+	    1);
+	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
+	    0);
 	verifier_ratelimit_free(rl);
 }
 
 static void
 test_ratelimit_rejects_bad_parameters(void **state)
 {
-	struct verifier_ratelimit *rl = NULL;
+	struct verifier_ratelimit *rl;
 	struct cs_err err;
+	int marker;
 
 	(void)state;
+	/* rl is set to a marker before each call: a refusal must NULL it. */
+	rl = (struct verifier_ratelimit *)(void *)&marker;
 	assert_int_equal(verifier_ratelimit_new(0, 5, 64, &rl, &err),
 	    CS_E_INVALID);
+	assert_null(rl);
+	rl = (struct verifier_ratelimit *)(void *)&marker;
 	assert_int_equal(verifier_ratelimit_new(1, 0.5, 64, &rl, &err),
 	    CS_E_INVALID);
+	assert_null(rl);
+	rl = (struct verifier_ratelimit *)(void *)&marker;
 	assert_int_equal(verifier_ratelimit_new(1, 5, 0, &rl, &err),
 	    CS_E_INVALID);
 	assert_null(rl);

@@ -274,27 +274,52 @@ test_render_refuses_what_is_not_a_document(void **state)
 	static const char notxml[] = "<BirthCertificate";
 	static const char dtd[] = "<!DOCTYPE x [<!ENTITY a \"b\">]><x/>";
 	static const char other[] = "<x xmlns=\"urn:other\"/>";
-	char *xml, *html = NULL;
-	unsigned char *pdf = NULL;
+	char *xml, *html;
+	unsigned char *pdf;
 	size_t len, n;
 	struct cs_err e;
+	int marker;
 
 	(void)state;
+	/*
+	 * The outputs are set to a marker before each refused call, so that
+	 * assert_null proves the call cleared them.
+	 */
+	html = (char *)&marker;
+	n = 12345;
 	assert_int_equal(signer_render_html(notxml, sizeof(notxml) - 1, NULL,
 	    &html, &n, &e), CS_E_INVALID);
 	assert_null(html);
+	assert_int_equal(n, 0);
+	pdf = (unsigned char *)&marker;
+	n = 12345;
 	assert_int_equal(signer_render_pdf(dtd, sizeof(dtd) - 1, NULL, &pdf,
 	    &n, &e), CS_E_POLICY);
 	assert_null(pdf);
+	assert_int_equal(n, 0);
+	html = (char *)&marker;
+	n = 12345;
 	assert_int_equal(signer_render_html(other, sizeof(other) - 1, NULL,
 	    &html, &n, &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "namespace"));
+	assert_null(html);
+	assert_int_equal(n, 0);
 	/* The QR's base URL is checked too. */
 	xml = build("birth-01", SEAL, NULL, NULL, &len);
+	html = (char *)&marker;
+	n = 12345;
 	assert_int_equal(signer_render_html(xml, len, "http://a b", &html, &n,
 	    &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "space"));
 	assert_null(html);
+	assert_int_equal(n, 0);
+	pdf = (unsigned char *)&marker;
+	n = 12345;
+	assert_int_equal(signer_render_pdf(xml, len, "http://a b", &pdf, &n,
+	    &e), CS_E_INVALID);
+	assert_non_null(strstr(e.msg, "space"));
+	assert_null(pdf);
+	assert_int_equal(n, 0);
 	free(xml);
 }
 
