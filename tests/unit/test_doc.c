@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_doc.c — core/doc.c: the JSON request, its validation
- * (DOMAIN §7) and the record back as JSON.
+ * (docs/domain.md §2) and the record back as JSON.
  *
  * Most cases start from an example registration (examples/, or the
  * directory named by CIVSEAL_SAMPLES; tests run from the repository root)
@@ -472,7 +472,7 @@ test_doc_mother_required(void **state)
 	json_t *j = sample("birth-01.json");
 
 	(void)state;
-	/* DOMAIN decision 1: abandoned children are out of this format. */
+	/* Decision 1: abandoned children are out of this format. */
 	del(j, "", "mother");
 	assert_refused_once(j, "/mother", "is required");
 }
@@ -711,7 +711,7 @@ test_doc_foreign_parent_without_personal_id_accepted(void **state)
 	struct cs_doc *doc;
 
 	(void)state;
-	/* DOMAIN decision 7. */
+	/* Decision 7 (docs/domain.md §6). */
 	set(j, "/father", "full_name", json_string("Tanaka Hiroshi"));
 	set(j, "/father", "nationality", json_string("Nh\xe1\xba\xadt "
 	    "B\xe1\xba\xa3n"));
@@ -1125,7 +1125,7 @@ test_doc_death_time_date_only_accepted(void **state)
 	char day[11];
 
 	(void)state;
-	/* DOMAIN decision 2: the hour is unknown. */
+	/* Decision 2 (docs/domain.md §8): the hour is unknown. */
 	date_of(j, "/death/time", day);
 	set(j, "/death", "time", json_string(day));
 	assert_int_equal(submit(j, &doc), 0);
