@@ -104,7 +104,7 @@ str(json_t *j, const char *path)
 
 	if (v == NULL)
 		fail_msg("%s is not a string in the example", path);
-	return v;
+	return v != NULL ? v : "";	/* fail_msg does not return */
 }
 
 /*
