@@ -69,8 +69,17 @@ endif
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+# tests/faultp11: a PKCS#11 module that forwards to SoftHSM2 and injects
+# faults for the tests.  Built without sanitizers even under SANITIZE=1: it
+# is also loaded by programs built without them (pkcs11-tool), and an
+# ASan-instrumented module cannot be loaded there.  -z nodelete: its rules
+# and counts outlive a client that unloads and reloads it (a reconnect).
+FAULTP11 := $(BUILD)/tests/libfaultp11.so
+FAULTP11_SRCS := tests/faultp11/faultp11.c pkcs11/ckr.c
+FAULTP11_LIBS := $(shell pkg-config --libs libp11 libcrypto 2>/dev/null)
+
 .PHONY: all deps check dev run bench install clean distclean fmt help
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(FAULTP11)
 
 help:
 	@sed -n '2,11p' Makefile
@@ -111,6 +120,12 @@ $(BUILD)/bin/civseal-verifyd: $(BUILD)/obj/verifier/verifyd_main.o $(LIBS_ALL)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(LDLIBS) -lcmocka
+
+$(FAULTP11): $(FAULTP11_SRCS) pkcs11/ckr.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize% -fno-sanitize% -MMD -MP,$(CFLAGS)) \
+	    -fPIC -shared -fvisibility=hidden -Wl,-z,nodelete -o $@ $(FAULTP11_SRCS) \
+	    $(FAULTP11_LIBS) -lpthread -ldl
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
