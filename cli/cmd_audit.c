@@ -8,7 +8,7 @@
 
 #include "cli/cmd.h"
 #include "core/config.h"
-#include "core/store.h"
+#include "store/store.h"
 
 static void
 usage(FILE *f)

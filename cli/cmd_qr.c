@@ -11,8 +11,8 @@
 #include "core/config.h"
 #include "core/fileio.h"
 #include "core/xml.h"
-#include "signer/qr.h"
-#include "signer/render.h"
+#include "render/qr.h"
+#include "render/render.h"
 
 #define PROG "civseal qr"
 
@@ -34,12 +34,12 @@ usage(FILE *f)
 	    "                 (with neither, the code holds the bare seal digits)\n"
 	    "\n"
 	    "exit status: 0 written; 1 the document has no valid seal; 2 usage,\n"
-	    "configuration or I/O error\n", SIGNER_QR_PNG_SCALE);
+	    "configuration or I/O error\n", RENDER_QR_PNG_SCALE);
 }
 
 /* The QR code of a signed document's seal; 1 when it has none. */
 static int
-read_qr(const char *path, const char *base, struct signer_qr **qr)
+read_qr(const char *path, const char *base, struct render_qr **qr)
 {
 	struct cs_err err = { 0, "" };
 	char *buf = NULL;
@@ -50,7 +50,7 @@ read_qr(const char *path, const char *base, struct signer_qr **qr)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
 	}
-	if ((r = signer_render_qr(buf, len, base, qr, &err)) != 0) {
+	if ((r = render_qr(buf, len, base, qr, &err)) != 0) {
 		rc = r == CS_E_NOTFOUND || r == CS_E_INVALID ||
 		    r == CS_E_POLICY ? 1 : 2;
 		if (r == CS_E_NOTFOUND)
@@ -80,7 +80,7 @@ cmd_qr(int argc, char **argv)
 	const char *svg = NULL, *png = NULL, *config = NULL, *base = NULL;
 	const char *from = "--base-url", *text, *digits;
 	struct cs_config *cfg = NULL;
-	struct signer_qr *qr = NULL;
+	struct render_qr *qr = NULL;
 	struct cs_err err = { 0, "" };
 	unsigned char *out = NULL;
 	size_t len;
@@ -117,15 +117,15 @@ cmd_qr(int argc, char **argv)
 		from = "[verifyd] base_url";
 	}
 	/* A base URL the QR encoder would refuse is a usage error. */
-	if (signer_qr_check_base_url(base, &err) != 0) {
+	if (render_qr_check_base_url(base, &err) != 0) {
 		fprintf(stderr, PROG ": %s: %s\n", from, err.msg);
 		goto out;
 	}
 	if ((rc = read_qr(argv[optind], base, &qr)) != 0)
 		goto out;
 	rc = 2;
-	if ((svg != NULL ? signer_qr_svg(qr, 35.0, 1, (char **)&out, &len,
-	    &err) : signer_qr_png(qr, SIGNER_QR_PNG_SCALE, &out, &len,
+	if ((svg != NULL ? render_qr_svg(qr, 35.0, 1, (char **)&out, &len,
+	    &err) : render_qr_png(qr, RENDER_QR_PNG_SCALE, &out, &len,
 	    &err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
@@ -136,17 +136,17 @@ cmd_qr(int argc, char **argv)
 		goto out;
 	}
 	/* The code holds "<base>/v/<digits>" or the bare digits. */
-	text = signer_qr_text(qr);
+	text = render_qr_text(qr);
 	digits = strrchr(text, '/') != NULL ? strrchr(text, '/') + 1 : text;
 	printf("QR version %d, level Q, %d x %d modules, %zu seal digits\n",
-	    signer_qr_version(qr), signer_qr_width(qr), signer_qr_width(qr),
+	    render_qr_version(qr), render_qr_width(qr), render_qr_width(qr),
 	    strlen(digits));
 	rc = 0;
 out:
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 2;
 	free(out);
-	signer_qr_free(qr);
+	render_qr_free(qr);
 	cs_config_free(cfg);
 	return rc;
 }

@@ -11,8 +11,8 @@
 #include "core/config.h"
 #include "core/fileio.h"
 #include "core/xml.h"
-#include "signer/qr.h"
-#include "signer/render.h"
+#include "render/qr.h"
+#include "render/render.h"
 
 static void
 usage(FILE *f)
@@ -114,22 +114,22 @@ cmd_render(int argc, char **argv)
 			    "seal\n", config);
 	}
 	/* A base URL the QR encoder would refuse is said up front. */
-	if (signer_qr_check_base_url(base_url, &err) != 0) {
+	if (render_qr_check_base_url(base_url, &err) != 0) {
 		cs_err_prefix(&err, "%s", from);
 		r = CS_E_USAGE;
 		goto out;
 	}
-	if ((r = signer_render_init(&err)) != 0)
+	if ((r = render_init(&err)) != 0)
 		goto out;
 	/* One byte more than the parser accepts, so oversize is reported. */
 	if ((r = cs_file_read(argv[optind], CS_XML_MAX_BYTES + 1, &xml, &len,
 	    &err)) != 0)
 		goto out;
 	if (pdf)
-		r = signer_render_pdf(xml, len, base_url,
+		r = render_pdf(xml, len, base_url,
 		    (unsigned char **)&res, &rlen, &err);
 	else
-		r = signer_render_html(xml, len, base_url, &res, &rlen, &err);
+		r = render_html(xml, len, base_url, &res, &rlen, &err);
 	if (r != 0) {
 		cs_err_prefix(&err, "%s", argv[optind]);
 		goto out;
@@ -142,6 +142,6 @@ out:
 	free(xml);
 	cs_config_free(cfg);
 	if (pdf)
-		signer_render_done();
+		render_done();
 	return exit_code(r);
 }

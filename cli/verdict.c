@@ -10,7 +10,7 @@
 #include <xmlsec/errors.h>
 
 #include "core/config.h"
-#include "core/store.h"
+#include "store/store.h"
 
 int
 cli_verifier_load(const char *prog, const char *trust, const char *crl,

@@ -51,7 +51,7 @@ static const char *const death_event_keys[] = { "time", "place", "cause",
 static const char *const notice_keys[] = { "number", "issuer", "date", NULL };
 static const char *const declarant_keys[] = { "full_name", "relationship",
 	"personal_id", NULL };
-static const char *const signer_keys[] = { "full_name", "title", NULL };
+static const char *const signatory_keys[] = { "full_name", "title", NULL };
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -935,7 +935,7 @@ parse_doc(struct parse *p, json_t *root, struct cs_doc *doc)
 		    &doc->declarant.relationship);
 		pid(p, o, path, "personal_id", 1, &doc->declarant.personal_id);
 	}
-	if ((o = section(p, root, "", "signer", signer_keys, 1, path)) !=
+	if ((o = section(p, root, "", "signer", signatory_keys, 1, path)) !=
 	    NULL) {
 		text(p, o, path, "full_name", CS_TEXT_NAME, 0, 1,
 		    &doc->signer.full_name);

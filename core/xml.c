@@ -108,7 +108,7 @@ static const struct field declarant_f[] = {
 	    relationship),
 	S(struct cs_declarant, "PersonalId", "personal_id", FK_STR, personal_id),
 };
-static const struct field signer_f[] = {
+static const struct field signatory_f[] = {
 	S(struct cs_signer, "FullName", "full_name", FK_STR, full_name),
 	S(struct cs_signer, "Title", "title", FK_TITLE, title),
 };
@@ -119,7 +119,7 @@ static const struct table parent_t = TABLE(parent_f);
 static const struct table deceased_t = TABLE(deceased_f);
 static const struct table death_t = TABLE(death_f);
 static const struct table declarant_t = TABLE(declarant_f);
-static const struct table signer_t = TABLE(signer_f);
+static const struct table signatory_t = TABLE(signatory_f);
 
 #define G(xml, json, m, t) { xml, json, FK_GROUP, offsetof(struct cs_doc, m), &t, 0 }
 
@@ -130,14 +130,14 @@ static const struct field birth_f[] = {
 	{ "Father", "father", FK_GROUP_OPT, offsetof(struct cs_doc, father),
 	    &parent_t, offsetof(struct cs_doc, father.present) },
 	G("Declarant", "declarant", declarant, declarant_t),
-	G("Signer", "signer", signer, signer_t),
+	G("Signer", "signer", signer, signatory_t),
 };
 static const struct field death_doc_f[] = {
 	G("Registration", "registration", registration, registration_t),
 	G("Deceased", "deceased", deceased, deceased_t),
 	G("Death", "death", death, death_t),
 	G("Declarant", "declarant", declarant, declarant_t),
-	G("Signer", "signer", signer, signer_t),
+	G("Signer", "signer", signer, signatory_t),
 };
 static const struct table birth_t = TABLE(birth_f);
 static const struct table death_doc_t = TABLE(death_doc_f);

@@ -86,7 +86,7 @@ verifier_status_apply(struct cs_store *st, int want_register,
 }
 
 const char *
-verifier_page_verdict(const struct verifier_report *rep,
+verifyd_page_verdict(const struct verifier_report *rep,
     const struct verifier_status *st)
 {
 	switch (rep->verdict) {

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "core/store.h"
+#include "store/store.h"
 #include "verifier/verifier.h"
 
 enum verifier_status_state {
@@ -56,7 +56,7 @@ const char *verifier_status_name(enum verifier_status_state s);
  * "superseded", "unknown-issuer" (untrusted, or a seal key id that names
  * no known certificate).
  */
-const char *verifier_page_verdict(const struct verifier_report *rep,
+const char *verifyd_page_verdict(const struct verifier_report *rep,
     const struct verifier_status *st);
 
 /*

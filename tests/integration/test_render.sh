@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 CONF=$DEV/civseal.conf
 BASE=$(sed -n 's/^[ \t]*base_url[ \t]*=[ \t]*//p' "$CONF" | head -n 1)
 
-# words.py KIND VALUE: the expected words, written apart from core/datewords.
+# words.py KIND VALUE: the expected words, written apart from render/datewords.
 cat >"$T/words.py" <<'EOF'
 import sys, datetime
 U = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]

@@ -1,4 +1,4 @@
-/* tests/unit/test_clients.c — signer/clients.c: client systems and tokens. */
+/* tests/unit/test_clients.c — signd/clients.c: client systems and tokens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +11,11 @@
 #include <openssl/evp.h>
 
 #include "core/config.h"
-#include "signer/clients.h"
+#include "signd/clients.h"
 
 /*
  * CRYPTO_memcmp interposed: the executable's definition wins over
- * libcrypto's for calls from signer/clients.o, so the test can count the
+ * libcrypto's for calls from signd/clients.o, so the test can count the
  * comparisons.  It stays constant-time itself.
  */
 static unsigned memcmp_calls;
@@ -59,7 +59,7 @@ parse_ok(const char *text, const struct cs_config *cfg)
 	struct clients *cl = NULL;
 	struct cs_err err = { 0, "" };
 
-	if (clients_parse(text, strlen(text), "clients.conf", cfg, &cl,
+	if (signd_clients_parse(text, strlen(text), "clients.conf", cfg, &cl,
 	    &err) != 0)
 		fail_msg("refused: %s", err.msg);
 	return cl;
@@ -72,7 +72,7 @@ parse_err(const char *text, const struct cs_config *cfg, struct cs_err *err)
 	int r;
 
 	cs_err_clear(err);
-	r = clients_parse(text, strlen(text), "clients.conf", cfg, &cl, err);
+	r = signd_clients_parse(text, strlen(text), "clients.conf", cfg, &cl, err);
 	assert_null(cl);
 	return r;
 }
@@ -105,7 +105,7 @@ test_file_with_comments_blank_lines_and_crlf_parses(void **state)
 	assert_string_equal(cl->item[0].offices[1], "01-HANGBAC");
 	assert_true(cl->item[1].all_offices);
 	assert_string_equal(cl->item[2].offices[0], "79-SAIGON");
-	clients_free(cl);
+	signd_clients_free(cl);
 }
 
 static void
@@ -117,13 +117,13 @@ test_right_token_names_its_client(void **state)
 	(void)state;
 	make_three();
 	cl = parse_ok(three, NULL);
-	c = clients_authenticate(cl, tok_b, strlen(tok_b));
+	c = signd_clients_authenticate(cl, tok_b, strlen(tok_b));
 	assert_non_null(c);
 	assert_string_equal(c->name, "hub");
-	c = clients_authenticate(cl, tok_c, strlen(tok_c));
+	c = signd_clients_authenticate(cl, tok_c, strlen(tok_c));
 	assert_non_null(c);
 	assert_string_equal(c->name, "saigon");
-	clients_free(cl);
+	signd_clients_free(cl);
 }
 
 static void
@@ -137,13 +137,13 @@ test_wrong_token_is_refused(void **state)
 	cl = parse_ok(three, NULL);
 	snprintf(t, sizeof(t), "%s", tok_a);
 	t[10] ^= 1;		/* one bit off */
-	assert_null(clients_authenticate(cl, t, strlen(t)));
+	assert_null(signd_clients_authenticate(cl, t, strlen(t)));
 	/* A prefix or an extension of a good token is another token. */
-	assert_null(clients_authenticate(cl, tok_a, strlen(tok_a) - 1));
+	assert_null(signd_clients_authenticate(cl, tok_a, strlen(tok_a) - 1));
 	snprintf(t, sizeof(t), "%sx", tok_a);
-	assert_null(clients_authenticate(cl, t, strlen(t)));
-	assert_null(clients_authenticate(NULL, tok_a, strlen(tok_a)));
-	clients_free(cl);
+	assert_null(signd_clients_authenticate(cl, t, strlen(t)));
+	assert_null(signd_clients_authenticate(NULL, tok_a, strlen(tok_a)));
+	signd_clients_free(cl);
 }
 
 static void
@@ -156,16 +156,16 @@ test_token_of_wrong_shape_is_refused_without_comparing(void **state)
 	make_three();
 	cl = parse_ok(three, NULL);
 	memcmp_calls = 0;
-	assert_null(clients_authenticate(cl, "short", 5));
+	assert_null(signd_clients_authenticate(cl, "short", 5));
 	snprintf(t, sizeof(t), "%s", tok_a);
 	t[5] = '+';		/* base64, not base64url */
-	assert_null(clients_authenticate(cl, t, strlen(t)));
+	assert_null(signd_clients_authenticate(cl, t, strlen(t)));
 	t[5] = ' ';
-	assert_null(clients_authenticate(cl, t, strlen(t)));
+	assert_null(signd_clients_authenticate(cl, t, strlen(t)));
 	assert_int_equal(memcmp_calls, 0);
-	assert_false(clients_token_shape_ok(t, 129));
-	assert_true(clients_token_shape_ok(tok_a, strlen(tok_a)));
-	clients_free(cl);
+	assert_false(signd_clients_token_shape_ok(t, 129));
+	assert_true(signd_clients_token_shape_ok(tok_a, strlen(tok_a)));
+	signd_clients_free(cl);
 }
 
 static void
@@ -178,16 +178,16 @@ test_every_client_is_compared_with_crypto_memcmp(void **state)
 	cl = parse_ok(three, NULL);
 	/* First, last, or no match: always one comparison per client. */
 	memcmp_calls = 0;
-	assert_non_null(clients_authenticate(cl, tok_a, strlen(tok_a)));
+	assert_non_null(signd_clients_authenticate(cl, tok_a, strlen(tok_a)));
 	assert_int_equal(memcmp_calls, 3);
 	memcmp_calls = 0;
-	assert_non_null(clients_authenticate(cl, tok_c, strlen(tok_c)));
+	assert_non_null(signd_clients_authenticate(cl, tok_c, strlen(tok_c)));
 	assert_int_equal(memcmp_calls, 3);
 	memcmp_calls = 0;
-	assert_null(clients_authenticate(cl,
+	assert_null(signd_clients_authenticate(cl,
 	    "ZZZZddddEEEEffffGGGGhhhhIIIIjjjjKKKKllll-_2", 43));
 	assert_int_equal(memcmp_calls, 3);
-	clients_free(cl);
+	signd_clients_free(cl);
 }
 
 static void
@@ -198,16 +198,16 @@ test_office_allow_list(void **state)
 	(void)state;
 	make_three();
 	cl = parse_ok(three, NULL);
-	assert_true(clients_allows(&cl->item[0], "01-BADINH"));
-	assert_true(clients_allows(&cl->item[0], "01-HANGBAC"));
-	assert_false(clients_allows(&cl->item[0], "79-SAIGON"));
-	assert_false(clients_allows(&cl->item[0], "01-BADIN"));
-	assert_false(clients_allows(&cl->item[0], "01-BADINHX"));
-	assert_false(clients_allows(&cl->item[0], ""));
-	assert_false(clients_allows(&cl->item[0], NULL));
-	assert_true(clients_allows(&cl->item[1], "48-HOACUONGBAC"));
-	assert_false(clients_allows(NULL, "01-BADINH"));
-	clients_free(cl);
+	assert_true(signd_clients_allows(&cl->item[0], "01-BADINH"));
+	assert_true(signd_clients_allows(&cl->item[0], "01-HANGBAC"));
+	assert_false(signd_clients_allows(&cl->item[0], "79-SAIGON"));
+	assert_false(signd_clients_allows(&cl->item[0], "01-BADIN"));
+	assert_false(signd_clients_allows(&cl->item[0], "01-BADINHX"));
+	assert_false(signd_clients_allows(&cl->item[0], ""));
+	assert_false(signd_clients_allows(&cl->item[0], NULL));
+	assert_true(signd_clients_allows(&cl->item[1], "48-HOACUONGBAC"));
+	assert_false(signd_clients_allows(NULL, "01-BADINH"));
+	signd_clients_free(cl);
 }
 
 static void
@@ -225,7 +225,7 @@ test_office_must_be_configured(void **state)
 	(void)state;
 	hash_line(line, sizeof(line), "hanoi", tok_a, "01-BADINH,01-HANGBAC");
 	cl = parse_ok(line, &cfg);
-	clients_free(cl);
+	signd_clients_free(cl);
 	hash_line(line, sizeof(line), "x", tok_a, "01-BADINH,79-SAIGON");
 	assert_int_equal(parse_err(line, &cfg, &err), CS_E_CONFIG);
 	assert_non_null(strstr(err.msg, "clients.conf:1"));
@@ -317,11 +317,11 @@ test_missing_file_is_io_error(void **state)
 
 	(void)state;
 	cs_err_clear(&err);
-	assert_int_equal(clients_load("/nonexistent/clients.conf", NULL, &cl,
+	assert_int_equal(signd_clients_load("/nonexistent/clients.conf", NULL, &cl,
 	    &err), CS_E_IO);
 	assert_non_null(strstr(err.msg, "/nonexistent/clients.conf"));
-	assert_int_equal(clients_load(NULL, NULL, &cl, &err), CS_E_CONFIG);
-	clients_free(NULL);
+	assert_int_equal(signd_clients_load(NULL, NULL, &cl, &err), CS_E_CONFIG);
+	signd_clients_free(NULL);
 }
 
 static void
@@ -332,8 +332,8 @@ test_empty_file_has_no_client(void **state)
 	(void)state;
 	cl = parse_ok("# nobody yet\n", NULL);
 	assert_int_equal(cl->n, 0);
-	assert_null(clients_authenticate(cl, tok_a, strlen(tok_a)));
-	clients_free(cl);
+	assert_null(signd_clients_authenticate(cl, tok_a, strlen(tok_a)));
+	signd_clients_free(cl);
 }
 
 int

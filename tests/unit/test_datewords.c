@@ -1,4 +1,4 @@
-/* tests/unit/test_datewords.c — core/datewords.c: dates and times in words. */
+/* tests/unit/test_datewords.c — render/datewords.c: dates and times in words. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "core/datewords.h"
+#include "render/datewords.h"
 
 struct ncase {
 	int n;
@@ -68,19 +68,19 @@ static const struct ncase numbers[] = {
 static void
 test_datewords_number_table_both_profiles(void **state)
 {
-	char buf[CS_DATEWORDS_MAX];
+	char buf[RENDER_DATEWORDS_MAX];
 	struct cs_err e;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		assert_int_equal(cs_datewords_number(numbers[i].n,
-		    CS_DATEWORDS_NORTH, buf, sizeof(buf), &e), 0);
+		assert_int_equal(render_datewords_number(numbers[i].n,
+		    RENDER_DATEWORDS_NORTH, buf, sizeof(buf), &e), 0);
 		if (strcmp(buf, numbers[i].north) != 0)
 			fail_msg("%d north: got '%s', want '%s'", numbers[i].n,
 			    buf, numbers[i].north);
-		assert_int_equal(cs_datewords_number(numbers[i].n,
-		    CS_DATEWORDS_SOUTH, buf, sizeof(buf), &e), 0);
+		assert_int_equal(render_datewords_number(numbers[i].n,
+		    RENDER_DATEWORDS_SOUTH, buf, sizeof(buf), &e), 0);
 		if (strcmp(buf, numbers[i].south) != 0)
 			fail_msg("%d south: got '%s', want '%s'", numbers[i].n,
 			    buf, numbers[i].south);
@@ -90,11 +90,11 @@ test_datewords_number_table_both_profiles(void **state)
 static void
 test_datewords_default_profile_is_north(void **state)
 {
-	char buf[CS_DATEWORDS_MAX];
+	char buf[RENDER_DATEWORDS_MAX];
 
 	(void)state;
-	assert_int_equal(CS_DATEWORDS_DEFAULT, CS_DATEWORDS_NORTH);
-	assert_int_equal(cs_datewords_number(2005, CS_DATEWORDS_DEFAULT, buf,
+	assert_int_equal(RENDER_DATEWORDS_DEFAULT, RENDER_DATEWORDS_NORTH);
+	assert_int_equal(render_datewords_number(2005, RENDER_DATEWORDS_DEFAULT, buf,
 	    sizeof(buf), NULL), 0);
 	assert_string_equal(buf, "hai nghìn không trăm linh năm");
 }
@@ -134,14 +134,14 @@ static const struct dcase dates[] = {
 static void
 test_datewords_date_table(void **state)
 {
-	char buf[CS_DATEWORDS_MAX];
+	char buf[RENDER_DATEWORDS_MAX];
 	struct cs_err e;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
-		assert_int_equal(cs_datewords_date(&dates[i].d,
-		    CS_DATEWORDS_NORTH, buf, sizeof(buf), &e), 0);
+		assert_int_equal(render_datewords_date(&dates[i].d,
+		    RENDER_DATEWORDS_NORTH, buf, sizeof(buf), &e), 0);
 		if (strcmp(buf, dates[i].want) != 0)
 			fail_msg("%04d-%02d-%02d: got '%s', want '%s'",
 			    dates[i].d.y, dates[i].d.m, dates[i].d.d, buf,
@@ -153,10 +153,10 @@ static void
 test_datewords_month_four_is_tu_in_both_profiles(void **state)
 {
 	struct cs_date d = { 2005, 4, 5 };
-	char buf[CS_DATEWORDS_MAX];
+	char buf[RENDER_DATEWORDS_MAX];
 
 	(void)state;
-	assert_int_equal(cs_datewords_date(&d, CS_DATEWORDS_SOUTH, buf,
+	assert_int_equal(render_datewords_date(&d, RENDER_DATEWORDS_SOUTH, buf,
 	    sizeof(buf), NULL), 0);
 	assert_string_equal(buf,
 	    "ngày năm tháng tư năm hai ngàn không trăm lẻ năm");
@@ -167,13 +167,13 @@ test_datewords_invalid_date_refused(void **state)
 {
 	static const struct cs_date bad[] = { { 2023, 2, 29 }, { 2024, 13, 1 },
 		{ 2024, 4, 31 }, { 0, 0, 0 } };
-	char buf[CS_DATEWORDS_MAX];
+	char buf[RENDER_DATEWORDS_MAX];
 	struct cs_err e;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(cs_datewords_date(&bad[i], CS_DATEWORDS_NORTH,
+		assert_int_equal(render_datewords_date(&bad[i], RENDER_DATEWORDS_NORTH,
 		    buf, sizeof(buf), &e), CS_E_INVALID);
 		assert_non_null(strstr(e.msg, "not a calendar date"));
 		assert_string_equal(buf, "");
@@ -196,46 +196,46 @@ test_datewords_time_of_death(void **state)
 		{ 20, 24, "hai mươi giờ hai mươi bốn phút" },
 		{ 22, 45, "hai mươi hai giờ bốn mươi lăm phút" },
 	};
-	char buf[CS_DATEWORDS_MAX];
+	char buf[RENDER_DATEWORDS_MAX];
 	struct cs_err e;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(cs_datewords_time(t[i].hh, t[i].mm,
-		    CS_DATEWORDS_NORTH, buf, sizeof(buf), &e), 0);
+		assert_int_equal(render_datewords_time(t[i].hh, t[i].mm,
+		    RENDER_DATEWORDS_NORTH, buf, sizeof(buf), &e), 0);
 		assert_string_equal(buf, t[i].want);
 	}
-	assert_int_equal(cs_datewords_time(24, 0, CS_DATEWORDS_NORTH, buf,
+	assert_int_equal(render_datewords_time(24, 0, RENDER_DATEWORDS_NORTH, buf,
 	    sizeof(buf), &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "24:00"));
-	assert_int_equal(cs_datewords_time(3, 60, CS_DATEWORDS_NORTH, buf,
+	assert_int_equal(render_datewords_time(3, 60, RENDER_DATEWORDS_NORTH, buf,
 	    sizeof(buf), &e), CS_E_INVALID);
-	assert_int_equal(cs_datewords_time(-1, 0, CS_DATEWORDS_NORTH, buf,
+	assert_int_equal(render_datewords_time(-1, 0, RENDER_DATEWORDS_NORTH, buf,
 	    sizeof(buf), &e), CS_E_INVALID);
 }
 
 static void
 test_datewords_bad_arguments_refused(void **state)
 {
-	char buf[CS_DATEWORDS_MAX], small[12];
+	char buf[RENDER_DATEWORDS_MAX], small[12];
 	struct cs_date d = { 2023, 4, 15 };
 	struct cs_err e;
 
 	(void)state;
-	assert_int_equal(cs_datewords_number(10000, CS_DATEWORDS_NORTH, buf,
+	assert_int_equal(render_datewords_number(10000, RENDER_DATEWORDS_NORTH, buf,
 	    sizeof(buf), &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "10000"));
-	assert_int_equal(cs_datewords_number(-1, CS_DATEWORDS_NORTH, buf,
+	assert_int_equal(render_datewords_number(-1, RENDER_DATEWORDS_NORTH, buf,
 	    sizeof(buf), &e), CS_E_INVALID);
-	assert_int_equal(cs_datewords_number(5, (enum cs_datewords_profile)7,
+	assert_int_equal(render_datewords_number(5, (enum render_datewords_profile)7,
 	    buf, sizeof(buf), &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "profile"));
 	/* Too small a buffer: an error and an empty string, never a cut word. */
-	assert_int_equal(cs_datewords_date(&d, CS_DATEWORDS_NORTH, small,
+	assert_int_equal(render_datewords_date(&d, RENDER_DATEWORDS_NORTH, small,
 	    sizeof(small), &e), CS_E_INTERNAL);
 	assert_string_equal(small, "");
-	assert_int_equal(cs_datewords_number(1937, CS_DATEWORDS_NORTH, buf, 0,
+	assert_int_equal(render_datewords_number(1937, RENDER_DATEWORDS_NORTH, buf, 0,
 	    &e), CS_E_INTERNAL);
 }
 

@@ -1,4 +1,4 @@
-/* tests/unit/test_metrics.c — core/metrics.c: Prometheus text exposition. */
+/* tests/unit/test_metrics.c — service/metrics.c: Prometheus text exposition. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/metrics.h"
+#include "service/metrics.h"
 
 static char *
 render(struct cs_metrics *m)

@@ -1,4 +1,4 @@
-/* tests/unit/test_qr.c — signer/qr.c: the QR code of a seal, SVG and PNG. */
+/* tests/unit/test_qr.c — render/qr.c: the QR code of a seal, SVG and PNG. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <libxml/tree.h>
 #include <qrencode.h>
 
-#include "signer/qr.h"
+#include "render/qr.h"
 
 #define BASE "https://verify.civseal.example"
 
@@ -34,27 +34,27 @@ setup(void **state)
 static void
 test_qr_text_is_url_prefix_and_digits(void **state)
 {
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	struct cs_err e;
 	char want[600];
 
 	(void)state;
 	snprintf(want, sizeof(want), "%s/v/%s", BASE, digits);
-	assert_int_equal(signer_qr_new(BASE, digits, &q, &e), 0);
-	assert_string_equal(signer_qr_text(q), want);
-	signer_qr_free(q);
+	assert_int_equal(render_qr_new(BASE, digits, &q, &e), 0);
+	assert_string_equal(render_qr_text(q), want);
+	render_qr_free(q);
 	/* A trailing slash on the base URL does not double. */
-	assert_int_equal(signer_qr_new(BASE "/", digits, &q, &e), 0);
-	assert_string_equal(signer_qr_text(q), want);
-	signer_qr_free(q);
+	assert_int_equal(render_qr_new(BASE "/", digits, &q, &e), 0);
+	assert_string_equal(render_qr_text(q), want);
+	render_qr_free(q);
 	/* No base URL: the bare digits. */
-	assert_int_equal(signer_qr_new(NULL, "0123456789", &q, &e), 0);
-	assert_string_equal(signer_qr_text(q), "0123456789");
-	signer_qr_free(q);
-	assert_int_equal(signer_qr_new("", "42", &q, &e), 0);
-	assert_string_equal(signer_qr_text(q), "42");
-	signer_qr_free(q);
-	signer_qr_free(NULL);
+	assert_int_equal(render_qr_new(NULL, "0123456789", &q, &e), 0);
+	assert_string_equal(render_qr_text(q), "0123456789");
+	render_qr_free(q);
+	assert_int_equal(render_qr_new("", "42", &q, &e), 0);
+	assert_string_equal(render_qr_text(q), "42");
+	render_qr_free(q);
+	render_qr_free(NULL);
 }
 
 /* Encode the same text with libqrencode directly at a fixed version. */
@@ -78,16 +78,16 @@ encode_at(int version, const char *prefix, const char *d, QRencodeMode dmode)
 static void
 test_qr_smallest_version_level_q_numeric_segment(void **state)
 {
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	struct cs_err e;
 	QRcode *c;
 	int v, x, y;
 
 	(void)state;
-	assert_int_equal(signer_qr_new(BASE, digits, &q, &e), 0);
-	v = signer_qr_version(q);
+	assert_int_equal(render_qr_new(BASE, digits, &q, &e), 0);
+	v = render_qr_version(q);
 	assert_in_range(v, 1, 40);
-	assert_int_equal(signer_qr_width(q), 17 + 4 * v);
+	assert_int_equal(render_qr_width(q), 17 + 4 * v);
 	/*
 	 * libqrencode takes a version as a minimum and grows it until the
 	 * data fits: from version 1 up, the first that holds it is v...
@@ -99,11 +99,11 @@ test_qr_smallest_version_level_q_numeric_segment(void **state)
 	/* ...and at v, the modules are exactly these (level Q). */
 	c = encode_at(v, BASE "/v/", digits, QR_MODE_NUM);
 	assert_non_null(c);
-	assert_int_equal(c->width, signer_qr_width(q));
+	assert_int_equal(c->width, render_qr_width(q));
 	for (y = 0; y < c->width; y++)
 		for (x = 0; x < c->width; x++)
 			assert_int_equal(c->data[y * c->width + x] & 1,
-			    signer_qr_dark(q, x, y));
+			    render_qr_dark(q, x, y));
 	QRcode_free(c);
 	/* Numeric mode makes it smaller than the digits in byte mode. */
 	c = encode_at(0, BASE "/v/", digits, QR_MODE_8);
@@ -111,11 +111,11 @@ test_qr_smallest_version_level_q_numeric_segment(void **state)
 	assert_true(c->version > v);
 	QRcode_free(c);
 	/* Outside the symbol is the light quiet zone. */
-	assert_int_equal(signer_qr_dark(q, -1, 0), 0);
-	assert_int_equal(signer_qr_dark(q, 0, signer_qr_width(q)), 0);
+	assert_int_equal(render_qr_dark(q, -1, 0), 0);
+	assert_int_equal(render_qr_dark(q, 0, render_qr_width(q)), 0);
 	/* The finder pattern's corner is dark. */
-	assert_int_equal(signer_qr_dark(q, 0, 0), 1);
-	signer_qr_free(q);
+	assert_int_equal(render_qr_dark(q, 0, 0), 1);
+	render_qr_free(q);
 }
 
 static void
@@ -133,32 +133,32 @@ test_qr_refuses_bad_url_and_seal(void **state)
 		{ BASE, " 123", "digits" },
 		{ NULL, "-1", "digits" },
 	};
-	struct signer_qr *q = (struct signer_qr *)&q;
+	struct render_qr *q = (struct render_qr *)&q;
 	struct cs_err e;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(signer_qr_new(bad[i].url, bad[i].digits, &q,
+		assert_int_equal(render_qr_new(bad[i].url, bad[i].digits, &q,
 		    &e), CS_E_INVALID);
 		assert_null(q);
 		if (strstr(e.msg, bad[i].cause) == NULL)
 			fail_msg("case %zu: '%s' does not name '%s'", i, e.msg,
 			    bad[i].cause);
 	}
-	assert_int_equal(signer_qr_new(BASE, NULL, &q, &e), CS_E_INVALID);
+	assert_int_equal(render_qr_new(BASE, NULL, &q, &e), CS_E_INVALID);
 }
 
 static void
 test_qr_too_long_for_any_version(void **state)
 {
 	static char big[5000];
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	struct cs_err e;
 
 	(void)state;
 	memset(big, '7', sizeof(big) - 1);
-	assert_int_equal(signer_qr_new(BASE, big, &q, &e), CS_E_INVALID);
+	assert_int_equal(render_qr_new(BASE, big, &q, &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "fit no QR version"));
 	assert_null(q);
 }
@@ -185,7 +185,7 @@ dark_in_path(const char *d, int full)
 static void
 test_qr_svg_well_formed_one_path_quiet_zone(void **state)
 {
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	struct cs_err e;
 	char *svg = NULL, vb[64];
 	size_t len;
@@ -196,13 +196,13 @@ test_qr_svg_well_formed_one_path_quiet_zone(void **state)
 	int paths = 0, full, x, y;
 
 	(void)state;
-	assert_int_equal(signer_qr_new(BASE, digits, &q, &e), 0);
-	full = signer_qr_width(q) + 8;
-	for (y = 0; y < signer_qr_width(q); y++)
-		for (x = 0; x < signer_qr_width(q); x++)
-			dark += signer_qr_dark(q, x, y);
+	assert_int_equal(render_qr_new(BASE, digits, &q, &e), 0);
+	full = render_qr_width(q) + 8;
+	for (y = 0; y < render_qr_width(q); y++)
+		for (x = 0; x < render_qr_width(q); x++)
+			dark += render_qr_dark(q, x, y);
 
-	assert_int_equal(signer_qr_svg(q, 30, 1, &svg, &len, &e), 0);
+	assert_int_equal(render_qr_svg(q, 30, 1, &svg, &len, &e), 0);
 	assert_int_equal(strlen(svg), len);
 	assert_memory_equal(svg, "<?xml", 5);
 	doc = xmlReadMemory(svg, (int)len, "qr.svg", NULL, XML_PARSE_NONET |
@@ -236,7 +236,7 @@ test_qr_svg_well_formed_one_path_quiet_zone(void **state)
 	free(svg);
 
 	/* Inline form: no XML declaration, unitless, still well-formed. */
-	assert_int_equal(signer_qr_svg(q, 0, 0, &svg, &len, &e), 0);
+	assert_int_equal(render_qr_svg(q, 0, 0, &svg, &len, &e), 0);
 	assert_memory_equal(svg, "<svg ", 5);
 	assert_null(strstr(svg, "mm\""));
 	doc = xmlReadMemory(svg, (int)len, "qr.svg", NULL, XML_PARSE_NONET |
@@ -244,9 +244,9 @@ test_qr_svg_well_formed_one_path_quiet_zone(void **state)
 	assert_non_null(doc);
 	xmlFreeDoc(doc);
 	free(svg);
-	assert_int_equal(signer_qr_svg(q, -1, 0, &svg, &len, &e), CS_E_USAGE);
+	assert_int_equal(render_qr_svg(q, -1, 0, &svg, &len, &e), CS_E_USAGE);
 	assert_null(svg);
-	signer_qr_free(q);
+	render_qr_free(q);
 }
 
 struct rd {
@@ -269,7 +269,7 @@ png_read(void *closure, unsigned char *data, unsigned int length)
 static void
 test_qr_png_pixels_match_modules(void **state)
 {
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	struct cs_err e;
 	unsigned char *png = NULL, *px;
 	size_t len;
@@ -279,9 +279,9 @@ test_qr_png_pixels_match_modules(void **state)
 	uint32_t v;
 
 	(void)state;
-	assert_int_equal(signer_qr_new(BASE, digits, &q, &e), 0);
-	full = signer_qr_width(q) + 8;
-	assert_int_equal(signer_qr_png(q, scale, &png, &len, &e), 0);
+	assert_int_equal(render_qr_new(BASE, digits, &q, &e), 0);
+	full = render_qr_width(q) + 8;
+	assert_int_equal(render_qr_png(q, scale, &png, &len, &e), 0);
 	assert_true(len > 8);
 	assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
 	rd.p = png;
@@ -299,14 +299,14 @@ test_qr_png_pixels_match_modules(void **state)
 			memcpy(&v, px + (size_t)(y * scale + 1) * (size_t)stride +
 			    (size_t)(x * scale + 1) * 4, 4);
 			assert_int_equal((v & 0xffffff) == 0,
-			    signer_qr_dark(q, x - 4, y - 4));
+			    render_qr_dark(q, x - 4, y - 4));
 		}
 	cairo_surface_destroy(sf);
 	free(png);
-	assert_int_equal(signer_qr_png(q, 0, &png, &len, &e), CS_E_USAGE);
-	assert_int_equal(signer_qr_png(q, 65, &png, &len, &e), CS_E_USAGE);
+	assert_int_equal(render_qr_png(q, 0, &png, &len, &e), CS_E_USAGE);
+	assert_int_equal(render_qr_png(q, 65, &png, &len, &e), CS_E_USAGE);
 	assert_non_null(strstr(e.msg, "65"));
-	signer_qr_free(q);
+	render_qr_free(q);
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_ratelimit.c — verifier/ratelimit.c: token buckets per
+ * tests/unit/test_ratelimit.c — verifyd/ratelimit.c: token buckets per
  * client address, refill, IPv6 /64 grouping, eviction, and threads.
  */
 #include <pthread.h>
@@ -10,15 +10,15 @@
 
 #include <cmocka.h>
 
-#include "verifier/ratelimit.h"
+#include "verifyd/ratelimit.h"
 
-static struct verifier_ratelimit *
+static struct verifyd_ratelimit *
 mk(double rate, double burst, size_t slots)
 {
-	struct verifier_ratelimit *rl = NULL;
+	struct verifyd_ratelimit *rl = NULL;
 	struct cs_err err;
 
-	assert_int_equal(verifier_ratelimit_new(rate, burst, slots, &rl, &err),
+	assert_int_equal(verifyd_ratelimit_new(rate, burst, slots, &rl, &err),
 	    0);
 	return rl;
 }
@@ -26,74 +26,74 @@ mk(double rate, double burst, size_t slots)
 static void
 test_ratelimit_burst_then_refused_with_retry_after(void **state)
 {
-	struct verifier_ratelimit *rl = mk(2, 5, 64);
+	struct verifyd_ratelimit *rl = mk(2, 5, 64);
 	unsigned ra = 99;
 	int i;
 
 	(void)state;
 	for (i = 0; i < 5; i++)
-		assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.1", 100.0,
+		assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.1", 100.0,
 		    &ra), 1);
-	assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.1", 100.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.1", 100.0, &ra),
 	    0);
 	/* One token at 2 per second: half a second, said as 1 s. */
 	assert_int_equal(ra, 1);
-	verifier_ratelimit_free(rl);
+	verifyd_ratelimit_free(rl);
 }
 
 static void
 test_ratelimit_refills_at_rate_up_to_burst(void **state)
 {
-	struct verifier_ratelimit *rl = mk(1, 3, 64);
+	struct verifyd_ratelimit *rl = mk(1, 3, 64);
 	unsigned ra;
 	int i;
 
 	(void)state;
 	for (i = 0; i < 3; i++)
-		assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.9", 10.0,
+		assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.9", 10.0,
 		    &ra), 1);
-	assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.9", 10.5, &ra), 0);
-	assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.9", 11.1, &ra), 1);
+	assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.9", 10.5, &ra), 0);
+	assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.9", 11.1, &ra), 1);
 	/* A long pause refills to burst, not beyond. */
 	for (i = 0; i < 3; i++)
-		assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.9",
+		assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.9",
 		    1000.0, &ra), 1);
-	assert_int_equal(verifier_ratelimit_take(rl, "192.0.2.9", 1000.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "192.0.2.9", 1000.0, &ra),
 	    0);
-	verifier_ratelimit_free(rl);
+	verifyd_ratelimit_free(rl);
 }
 
 static void
 test_ratelimit_addresses_are_independent(void **state)
 {
-	struct verifier_ratelimit *rl = mk(1, 1, 64);
+	struct verifyd_ratelimit *rl = mk(1, 1, 64);
 	unsigned ra;
 
 	(void)state;
-	assert_int_equal(verifier_ratelimit_take(rl, "198.51.100.1", 1, &ra), 1);
-	assert_int_equal(verifier_ratelimit_take(rl, "198.51.100.1", 1, &ra), 0);
-	assert_int_equal(verifier_ratelimit_take(rl, "198.51.100.2", 1, &ra), 1);
-	verifier_ratelimit_free(rl);
+	assert_int_equal(verifyd_ratelimit_take(rl, "198.51.100.1", 1, &ra), 1);
+	assert_int_equal(verifyd_ratelimit_take(rl, "198.51.100.1", 1, &ra), 0);
+	assert_int_equal(verifyd_ratelimit_take(rl, "198.51.100.2", 1, &ra), 1);
+	verifyd_ratelimit_free(rl);
 }
 
 static void
 test_ratelimit_ipv6_counts_per_64(void **state)
 {
-	struct verifier_ratelimit *rl = mk(1, 2, 64);
+	struct verifyd_ratelimit *rl = mk(1, 2, 64);
 	unsigned ra;
 
 	(void)state;
-	assert_int_equal(verifier_ratelimit_take(rl, "2001:db8:1:2::1", 1, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "2001:db8:1:2::1", 1, &ra),
 	    1);
-	assert_int_equal(verifier_ratelimit_take(rl, "2001:db8:1:2:ffff::9", 1,
+	assert_int_equal(verifyd_ratelimit_take(rl, "2001:db8:1:2:ffff::9", 1,
 	    &ra), 1);
 	/* Same /64, third request: refused. */
-	assert_int_equal(verifier_ratelimit_take(rl, "2001:db8:1:2::abcd", 1,
+	assert_int_equal(verifyd_ratelimit_take(rl, "2001:db8:1:2::abcd", 1,
 	    &ra), 0);
 	/* Another /64: its own bucket. */
-	assert_int_equal(verifier_ratelimit_take(rl, "2001:db8:1:3::1", 1, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "2001:db8:1:3::1", 1, &ra),
 	    1);
-	verifier_ratelimit_free(rl);
+	verifyd_ratelimit_free(rl);
 }
 
 static void
@@ -104,7 +104,7 @@ test_ratelimit_full_table_evicts_least_recent(void **state)
 	 * the entry replaced is exactly the least recently seen of all.  A
 	 * burst of 2 and a refill too slow to matter (one token per 1000 s).
 	 */
-	struct verifier_ratelimit *rl = mk(0.001, 2, 8);
+	struct verifyd_ratelimit *rl = mk(0.001, 2, 8);
 	char a[32];
 	unsigned ra;
 	int i;
@@ -116,9 +116,9 @@ test_ratelimit_full_table_evicts_least_recent(void **state)
 	 */
 	for (i = 0; i < 200; i++) {
 		snprintf(a, sizeof(a), "10.0.%d.%d", i / 250, i % 250);
-		assert_int_equal(verifier_ratelimit_take(rl, a, (double)i, &ra),
+		assert_int_equal(verifyd_ratelimit_take(rl, a, (double)i, &ra),
 		    1);
-		assert_int_equal(verifier_ratelimit_take(rl, a, (double)i, &ra),
+		assert_int_equal(verifyd_ratelimit_take(rl, a, (double)i, &ra),
 		    1);
 	}
 	/*
@@ -127,11 +127,11 @@ test_ratelimit_full_table_evicts_least_recent(void **state)
 	 */
 	assert_string_equal(a, "10.0.0.199");
 	ra = 0;
-	assert_int_equal(verifier_ratelimit_take(rl, a, 200.0, &ra), 0);
+	assert_int_equal(verifyd_ratelimit_take(rl, a, 200.0, &ra), 0);
 	assert_in_range(ra, 999, 1000);
 	/* So is the least recent of the kept ones (now seen again at 200). */
 	ra = 0;
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.192", 200.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.192", 200.0, &ra),
 	    0);
 	assert_in_range(ra, 990, 1000);
 	/*
@@ -139,10 +139,10 @@ test_ratelimit_full_table_evicts_least_recent(void **state)
 	 * full burst (2), then refused.  Remembered, it would have had 0.201
 	 * of a token and been refused at once.
 	 */
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 1);
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 1);
 	assert_int_equal(ra, 0);
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 1);
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 0);
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 1);
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.0", 201.0, &ra), 0);
 	assert_in_range(ra, 999, 1000);
 	/*
 	 * Its slot was the least recently *used* one, 10.0.0.193 (seen at
@@ -150,43 +150,43 @@ test_ratelimit_full_table_evicts_least_recent(void **state)
 	 * .192 keeps its empty bucket, .193 starts over with a full one.
 	 */
 	ra = 0;
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.192", 202.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.192", 202.0, &ra),
 	    0);
 	assert_in_range(ra, 990, 1000);
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
 	    1);
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
 	    1);
-	assert_int_equal(verifier_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
+	assert_int_equal(verifyd_ratelimit_take(rl, "10.0.0.193", 202.0, &ra),
 	    0);
-	verifier_ratelimit_free(rl);
+	verifyd_ratelimit_free(rl);
 }
 
 static void
 test_ratelimit_rejects_bad_parameters(void **state)
 {
-	struct verifier_ratelimit *rl;
+	struct verifyd_ratelimit *rl;
 	struct cs_err err;
 	int marker;
 
 	(void)state;
 	/* rl is set to a marker before each call: a refusal must NULL it. */
-	rl = (struct verifier_ratelimit *)(void *)&marker;
-	assert_int_equal(verifier_ratelimit_new(0, 5, 64, &rl, &err),
+	rl = (struct verifyd_ratelimit *)(void *)&marker;
+	assert_int_equal(verifyd_ratelimit_new(0, 5, 64, &rl, &err),
 	    CS_E_INVALID);
 	assert_null(rl);
-	rl = (struct verifier_ratelimit *)(void *)&marker;
-	assert_int_equal(verifier_ratelimit_new(1, 0.5, 64, &rl, &err),
+	rl = (struct verifyd_ratelimit *)(void *)&marker;
+	assert_int_equal(verifyd_ratelimit_new(1, 0.5, 64, &rl, &err),
 	    CS_E_INVALID);
 	assert_null(rl);
-	rl = (struct verifier_ratelimit *)(void *)&marker;
-	assert_int_equal(verifier_ratelimit_new(1, 5, 0, &rl, &err),
+	rl = (struct verifyd_ratelimit *)(void *)&marker;
+	assert_int_equal(verifyd_ratelimit_new(1, 5, 0, &rl, &err),
 	    CS_E_INVALID);
 	assert_null(rl);
-	verifier_ratelimit_free(NULL);
+	verifyd_ratelimit_free(NULL);
 }
 
-static struct verifier_ratelimit *shared;
+static struct verifyd_ratelimit *shared;
 static int granted[8];
 
 static void *
@@ -196,7 +196,7 @@ taker(void *arg)
 	unsigned ra;
 
 	for (i = 0; i < 1000; i++)
-		*n += verifier_ratelimit_take(shared, "203.0.113.7", 5.0, &ra);
+		*n += verifyd_ratelimit_take(shared, "203.0.113.7", 5.0, &ra);
 	return NULL;
 }
 
@@ -216,7 +216,7 @@ test_ratelimit_threads_never_grant_more_than_burst(void **state)
 		sum += granted[i];
 	}
 	assert_int_equal(sum, 100);
-	verifier_ratelimit_free(shared);
+	verifyd_ratelimit_free(shared);
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_render.c — signer/render.c: HTML and PDF from a document
+ * tests/unit/test_render.c — render/render.c: HTML and PDF from a document
  * record, with and without a seal, from many threads at once, and the
  * refusals.  The documents are built from the samples (../shared/samples or
  * $CIVSEAL_SAMPLES) without signing: rendering does not verify.
@@ -19,7 +19,7 @@
 #include "core/doc.h"
 #include "core/fileio.h"
 #include "core/xml.h"
-#include "signer/render.h"
+#include "render/render.h"
 
 #define BASE "https://kiemtra.example"
 #define SEAL "00282582190975227558602198293959761648877222472227316555"
@@ -79,7 +79,7 @@ test_render_html_birth_has_capitals_words_block_and_qr(void **state)
 
 	(void)state;
 	xml = build("birth-01", SEAL, NULL, NULL, &len);
-	assert_int_equal(signer_render_html(xml, len, BASE, &html, &hlen, &e),
+	assert_int_equal(render_html(xml, len, BASE, &html, &hlen, &e),
 	    0);
 	assert_int_equal(strlen(html), hlen);
 	assert_memory_equal(html, "<!DOCTYPE html>\n", 16);
@@ -107,7 +107,7 @@ test_render_html_death_time_in_words(void **state)
 
 	(void)state;
 	xml = build("death-01", SEAL, NULL, NULL, &len);
-	assert_int_equal(signer_render_html(xml, len, NULL, &html, &hlen, &e),
+	assert_int_equal(render_html(xml, len, NULL, &html, &hlen, &e),
 	    0);
 	assert_non_null(strstr(html, "04 giờ 30 phút, ngày 03/10/2025"));
 	assert_non_null(strstr(html, "Bốn giờ ba mươi phút, ngày ba tháng "
@@ -120,26 +120,26 @@ test_render_html_death_time_in_words(void **state)
 static void
 test_render_without_seal_has_no_qr(void **state)
 {
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	char *xml, *html = NULL;
 	size_t len, hlen;
 	struct cs_err e;
 
 	(void)state;
 	xml = build("birth-02", "", NULL, NULL, &len);
-	assert_int_equal(signer_render_html(xml, len, BASE, &html, &hlen, &e),
+	assert_int_equal(render_html(xml, len, BASE, &html, &hlen, &e),
 	    0);
 	assert_null(strstr(html, "<svg"));
-	assert_int_equal(signer_render_qr(xml, len, BASE, &q, &e),
+	assert_int_equal(render_qr(xml, len, BASE, &q, &e),
 	    CS_E_NOTFOUND);
 	assert_null(q);
 	assert_non_null(strstr(e.msg, "Header/Seal"));
 	free(html);
 	free(xml);
 	xml = build("birth-02", SEAL, NULL, NULL, &len);
-	assert_int_equal(signer_render_qr(xml, len, BASE, &q, &e), 0);
-	assert_string_equal(signer_qr_text(q), BASE "/v/" SEAL);
-	signer_qr_free(q);
+	assert_int_equal(render_qr(xml, len, BASE, &q, &e), 0);
+	assert_string_equal(render_qr_text(q), BASE "/v/" SEAL);
+	render_qr_free(q);
 	free(xml);
 }
 
@@ -171,7 +171,7 @@ test_render_pdf_one_a4_page_even_with_long_addresses(void **state)
 
 	(void)state;
 	xml = build("birth-01", SEAL, NULL, NULL, &len);
-	assert_int_equal(signer_render_pdf(xml, len, BASE, &pdf, &plen, &e),
+	assert_int_equal(render_pdf(xml, len, BASE, &pdf, &plen, &e),
 	    0);
 	assert_memory_equal(pdf, "%PDF-", 5);
 	assert_int_equal(pdf_pages(pdf, plen), 1);
@@ -188,7 +188,7 @@ test_render_pdf_one_a4_page_even_with_long_addresses(void **state)
 		longplace[i] = i % 8 == 7 ? ' ' : 'x';
 	longplace[i] = '\0';
 	xml = build("birth-01", SEAL, "phường Ba Đình", longplace, &len);
-	assert_int_equal(signer_render_pdf(xml, len, BASE, &pdf, &plen, &e),
+	assert_int_equal(render_pdf(xml, len, BASE, &pdf, &plen, &e),
 	    0);
 	assert_int_equal(pdf_pages(pdf, plen), 1);
 	free(pdf);
@@ -216,11 +216,11 @@ render_many(void *arg)
 
 	j->ok = 1;
 	for (i = 0; i < 3; i++) {
-		if (signer_render_html(j->xml, j->len, BASE, &html, &n, &e) != 0 ||
+		if (render_html(j->xml, j->len, BASE, &html, &n, &e) != 0 ||
 		    strcmp(html, j->want_html) != 0)
 			j->ok = 0;
 		free(html);
-		if (signer_render_pdf(j->xml, j->len, BASE, &pdf, &n, &e) != 0 ||
+		if (render_pdf(j->xml, j->len, BASE, &pdf, &n, &e) != 0 ||
 		    n != j->want_pdf_len || memcmp(pdf, j->want_pdf, n) != 0)
 			j->ok = 0;
 		free(pdf);
@@ -243,9 +243,9 @@ test_render_threads_share_the_stylesheet(void **state)
 	xml[0] = build("birth-03", SEAL, NULL, NULL, &len[0]);
 	xml[1] = build("death-02", SEAL, NULL, NULL, &len[1]);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(signer_render_html(xml[i], len[i], BASE,
+		assert_int_equal(render_html(xml[i], len[i], BASE,
 		    &html[i], &hl, &e), 0);
-		assert_int_equal(signer_render_pdf(xml[i], len[i], BASE,
+		assert_int_equal(render_pdf(xml[i], len[i], BASE,
 		    &pdf[i], &pl[i], &e), 0);
 	}
 	for (i = 0; i < THREADS; i++) {
@@ -287,19 +287,19 @@ test_render_refuses_what_is_not_a_document(void **state)
 	 */
 	html = (char *)&marker;
 	n = 12345;
-	assert_int_equal(signer_render_html(notxml, sizeof(notxml) - 1, NULL,
+	assert_int_equal(render_html(notxml, sizeof(notxml) - 1, NULL,
 	    &html, &n, &e), CS_E_INVALID);
 	assert_null(html);
 	assert_int_equal(n, 0);
 	pdf = (unsigned char *)&marker;
 	n = 12345;
-	assert_int_equal(signer_render_pdf(dtd, sizeof(dtd) - 1, NULL, &pdf,
+	assert_int_equal(render_pdf(dtd, sizeof(dtd) - 1, NULL, &pdf,
 	    &n, &e), CS_E_POLICY);
 	assert_null(pdf);
 	assert_int_equal(n, 0);
 	html = (char *)&marker;
 	n = 12345;
-	assert_int_equal(signer_render_html(other, sizeof(other) - 1, NULL,
+	assert_int_equal(render_html(other, sizeof(other) - 1, NULL,
 	    &html, &n, &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "namespace"));
 	assert_null(html);
@@ -308,14 +308,14 @@ test_render_refuses_what_is_not_a_document(void **state)
 	xml = build("birth-01", SEAL, NULL, NULL, &len);
 	html = (char *)&marker;
 	n = 12345;
-	assert_int_equal(signer_render_html(xml, len, "http://a b", &html, &n,
+	assert_int_equal(render_html(xml, len, "http://a b", &html, &n,
 	    &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "space"));
 	assert_null(html);
 	assert_int_equal(n, 0);
 	pdf = (unsigned char *)&marker;
 	n = 12345;
-	assert_int_equal(signer_render_pdf(xml, len, "http://a b", &pdf, &n,
+	assert_int_equal(render_pdf(xml, len, "http://a b", &pdf, &n,
 	    &e), CS_E_INVALID);
 	assert_non_null(strstr(e.msg, "space"));
 	assert_null(pdf);
@@ -338,7 +338,7 @@ main(void)
 
 	xmlInitParser();
 	r = cmocka_run_group_tests(tests, NULL, NULL);
-	signer_render_done();
+	render_done();
 	xmlCleanupParser();
 	return r;
 }

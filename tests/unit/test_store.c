@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_store.c — core/store.c: the register and its audit log,
+ * tests/unit/test_store.c — store/store.c: the register and its audit log,
  * on real SQLite files under /tmp (unique names, removed after each test).
  *
  * CS_TEST_KEEP_DB=PATH: run only test_keep_db_for_integration, which leaves
@@ -23,7 +23,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "core/store.h"
+#include "store/store.h"
 
 static char dbpath[128];
 static int small;

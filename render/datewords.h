@@ -1,5 +1,5 @@
 /*
- * core/datewords.h — dates and times written in Vietnamese words, as the
+ * render/datewords.h — dates and times written in Vietnamese words, as the
  * civil-status forms require next to the digits ("Ghi bằng chữ", DOMAIN §2).
  * The words are always generated here from the ISO values of the record,
  * never taken from a client.
@@ -26,41 +26,41 @@
  * All output is lower case UTF-8 (NFC); a caller capitalises the first
  * letter where a sentence starts ("Ngày …").
  */
-#ifndef CS_DATEWORDS_H
-#define CS_DATEWORDS_H
+#ifndef RENDER_DATEWORDS_H
+#define RENDER_DATEWORDS_H
 
 #include <stddef.h>
 
 #include "core/date.h"
 #include "core/err.h"
 
-enum cs_datewords_profile {
-	CS_DATEWORDS_NORTH = 0,	/* "nghìn", "linh", "bốn": the default */
-	CS_DATEWORDS_SOUTH = 1,	/* "ngàn", "lẻ", "tư" */
+enum render_datewords_profile {
+	RENDER_DATEWORDS_NORTH = 0,	/* "nghìn", "linh", "bốn": the default */
+	RENDER_DATEWORDS_SOUTH = 1,	/* "ngàn", "lẻ", "tư" */
 };
 
-#define CS_DATEWORDS_DEFAULT CS_DATEWORDS_NORTH
-#define CS_DATEWORDS_MAX 256	/* bytes: enough for any date and time */
+#define RENDER_DATEWORDS_DEFAULT RENDER_DATEWORDS_NORTH
+#define RENDER_DATEWORDS_MAX 256	/* bytes: enough for any date and time */
 
 /*
  * n (0..9999) in words into out (cap bytes).  CS_E_INVALID for n out of
  * range or an unknown profile; CS_E_INTERNAL when cap is too small.
  */
-int cs_datewords_number(int n, enum cs_datewords_profile p, char *out,
+int render_datewords_number(int n, enum render_datewords_profile p, char *out,
     size_t cap, struct cs_err *err);
 
 /*
  * "ngày mười lăm tháng tư năm hai nghìn không trăm hai mươi ba" for
  * 2023-04-15.  CS_E_INVALID when d is not a valid calendar date.
  */
-int cs_datewords_date(const struct cs_date *d, enum cs_datewords_profile p,
+int render_datewords_date(const struct cs_date *d, enum render_datewords_profile p,
     char *out, size_t cap, struct cs_err *err);
 
 /*
  * "bốn giờ ba mươi phút" for 04:30 (hh 0..23, mm 0..59; 0 is "không", so
  * 00:05 is "không giờ năm phút").  CS_E_INVALID out of range.
  */
-int cs_datewords_time(int hh, int mm, enum cs_datewords_profile p,
+int render_datewords_time(int hh, int mm, enum render_datewords_profile p,
     char *out, size_t cap, struct cs_err *err);
 
 #endif

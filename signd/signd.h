@@ -1,6 +1,6 @@
 /*
- * signer/signd.h — civseal-signd: the signing service that civil-registry
- * software calls (routes and handlers over core/httpd; API in docs/api.md).
+ * signd/signd.h — civseal-signd: the signing service that civil-registry
+ * software calls (routes and handlers over service/httpd; API in docs/api.md).
  *
  * One struct signd serves the process.  Its configuration, signer (office
  * certificates, HSM keys) and client list form a generation that requests

@@ -1,5 +1,5 @@
-/* signer/clients.c — client systems and their bearer tokens; see clients.h. */
-#include "signer/clients.h"
+/* signd/clients.c — client systems and their bearer tokens; see clients.h. */
+#include "signd/clients.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #define CLIENTS_MAX 10000
 
 void
-clients_free(struct clients *cl)
+signd_clients_free(struct clients *cl)
 {
 	size_t i, j;
 
@@ -145,7 +145,7 @@ parse_line(struct clients *cl, char *s, const struct cs_config *cfg,
 }
 
 int
-clients_parse(const char *text, size_t len, const char *name,
+signd_clients_parse(const char *text, size_t len, const char *name,
     const struct cs_config *cfg, struct clients **out, struct cs_err *err)
 {
 	struct clients *cl = NULL;
@@ -182,12 +182,12 @@ clients_parse(const char *text, size_t len, const char *name,
 	r = 0;
 out:
 	free(buf);
-	clients_free(cl);
+	signd_clients_free(cl);
 	return r;
 }
 
 int
-clients_load(const char *path, const struct cs_config *cfg,
+signd_clients_load(const char *path, const struct cs_config *cfg,
     struct clients **out, struct cs_err *err)
 {
 	char *text = NULL;
@@ -204,13 +204,13 @@ clients_load(const char *path, const struct cs_config *cfg,
 		return cs_err_set(err, CS_E_CONFIG, "clients file %s is larger "
 		    "than %d bytes", path, CLIENTS_FILE_MAX);
 	}
-	r = clients_parse(text, len, path, cfg, out, err);
+	r = signd_clients_parse(text, len, path, cfg, out, err);
 	free(text);
 	return r;
 }
 
 int
-clients_token_shape_ok(const char *token, size_t len)
+signd_clients_token_shape_ok(const char *token, size_t len)
 {
 	size_t i;
 
@@ -224,13 +224,13 @@ clients_token_shape_ok(const char *token, size_t len)
 }
 
 const struct client *
-clients_authenticate(const struct clients *cl, const char *token, size_t len)
+signd_clients_authenticate(const struct clients *cl, const char *token, size_t len)
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	size_t i, found = 0, mask;
 
-	if (cl == NULL || !clients_token_shape_ok(token, len))
+	if (cl == NULL || !signd_clients_token_shape_ok(token, len))
 		return NULL;
 	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != sizeof(md))
@@ -250,7 +250,7 @@ clients_authenticate(const struct clients *cl, const char *token, size_t len)
 }
 
 int
-clients_allows(const struct client *c, const char *office)
+signd_clients_allows(const struct client *c, const char *office)
 {
 	size_t i;
 

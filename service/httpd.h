@@ -1,5 +1,5 @@
 /*
- * core/httpd.h — the HTTP plumbing both daemons share, over libmicrohttpd:
+ * service/httpd.h — the HTTP plumbing both daemons share, over libmicrohttpd:
  * a worker pool with connection, time and memory limits, request bodies
  * read into memory up to a cap, JSON and problem+json (RFC 9457) replies,
  * request ids, and one access-log line plus one metric per request.
@@ -25,7 +25,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
-#include "core/metrics.h"
+#include "service/metrics.h"
 
 struct cs_httpd;
 struct cs_httpd_req;

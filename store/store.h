@@ -1,5 +1,5 @@
 /*
- * core/store.h — the register of issued documents and the audit log.
+ * store/store.h — the register of issued documents and the audit log.
  *
  * A small interface with one backend today (SQLite: WAL, synchronous=FULL)
  * and a PostgreSQL backend later.  Every acknowledged document is durable:

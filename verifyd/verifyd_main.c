@@ -1,13 +1,13 @@
 /*
- * verifier/verifyd_main.c — civseal-verifyd: start the verification
+ * verifyd/verifyd_main.c — civseal-verifyd: start the verification
  * service, then wait for signals in the main thread (signalfd).
  *   SIGHUP           reload configuration, trust list and CRLs
  *   SIGTERM, SIGINT  stop accepting, finish requests in flight, exit 0
  */
 #include <stdio.h>
 
-#include "core/daemon.h"
-#include "verifier/verifyd.h"
+#include "service/daemon.h"
+#include "verifyd/verifyd.h"
 
 static void
 usage(FILE *f)

@@ -1,11 +1,11 @@
 /*
- * core/datewords.c — Vietnamese dates and times in words; see datewords.h.
+ * render/datewords.c — Vietnamese dates and times in words; see datewords.h.
  *
  * A number is built left to right into a bounded buffer; every rule of the
  * header is one branch below, so the table in tests/unit/test_datewords.c
  * reads against this file line by line.
  */
-#include "core/datewords.h"
+#include "render/datewords.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +17,8 @@ static const struct {
 	const char *thousand;
 	const char *zero_tens;
 } profile_w[] = {
-	[CS_DATEWORDS_NORTH] = { "nghìn", "linh" },
-	[CS_DATEWORDS_SOUTH] = { "ngàn", "lẻ" },
+	[RENDER_DATEWORDS_NORTH] = { "nghìn", "linh" },
+	[RENDER_DATEWORDS_SOUTH] = { "ngàn", "lẻ" },
 };
 
 /* An output buffer that remembers it overflowed. */
@@ -45,7 +45,7 @@ put(struct wbuf *b, const char *w)
 
 /* The last two digits r (0..99); higher: hundreds or thousands were said. */
 static void
-put_tens(struct wbuf *b, int r, int higher, enum cs_datewords_profile p)
+put_tens(struct wbuf *b, int r, int higher, enum render_datewords_profile p)
 {
 	int tens = r / 10, u = r % 10;
 
@@ -70,14 +70,14 @@ put_tens(struct wbuf *b, int r, int higher, enum cs_datewords_profile p)
 		put(b, "lăm");			/* mười lăm, hai mươi lăm */
 	else if (u == 1 && tens >= 2)
 		put(b, "mốt");			/* hai mươi mốt; 11 mười một */
-	else if (u == 4 && tens >= 2 && p == CS_DATEWORDS_SOUTH)
+	else if (u == 4 && tens >= 2 && p == RENDER_DATEWORDS_SOUTH)
 		put(b, "tư");			/* hai mươi tư; North: hai mươi bốn */
 	else
 		put(b, unit_w[u]);
 }
 
 static void
-put_number(struct wbuf *b, int n, enum cs_datewords_profile p)
+put_number(struct wbuf *b, int n, enum render_datewords_profile p)
 {
 	int th = n / 1000, h = n / 100 % 10, r = n % 100;
 
@@ -101,9 +101,9 @@ put_number(struct wbuf *b, int n, enum cs_datewords_profile p)
 }
 
 static int
-profile_ok(enum cs_datewords_profile p, struct cs_err *err)
+profile_ok(enum render_datewords_profile p, struct cs_err *err)
 {
-	if (p != CS_DATEWORDS_NORTH && p != CS_DATEWORDS_SOUTH)
+	if (p != RENDER_DATEWORDS_NORTH && p != RENDER_DATEWORDS_SOUTH)
 		return cs_err_set(err, CS_E_INVALID,
 		    "unknown date-words profile %d", (int)p);
 	return 0;
@@ -133,7 +133,7 @@ wbuf_init(struct wbuf *b, char *out, size_t cap)
 }
 
 int
-cs_datewords_number(int n, enum cs_datewords_profile p, char *out,
+render_datewords_number(int n, enum render_datewords_profile p, char *out,
     size_t cap, struct cs_err *err)
 {
 	struct wbuf b;
@@ -150,7 +150,7 @@ cs_datewords_number(int n, enum cs_datewords_profile p, char *out,
 }
 
 int
-cs_datewords_date(const struct cs_date *d, enum cs_datewords_profile p,
+render_datewords_date(const struct cs_date *d, enum render_datewords_profile p,
     char *out, size_t cap, struct cs_err *err)
 {
 	struct wbuf b;
@@ -175,7 +175,7 @@ cs_datewords_date(const struct cs_date *d, enum cs_datewords_profile p,
 }
 
 int
-cs_datewords_time(int hh, int mm, enum cs_datewords_profile p, char *out,
+render_datewords_time(int hh, int mm, enum render_datewords_profile p, char *out,
     size_t cap, struct cs_err *err)
 {
 	struct wbuf b;

@@ -1,12 +1,12 @@
 /*
- * signer/qr.c — the QR code of a seal; see qr.h.
+ * render/qr.c — the QR code of a seal; see qr.h.
  *
  * Two segments keep the code small: the URL prefix in byte mode, the seal in
  * numeric mode (3.33 bits a digit instead of 8), error correction level Q
  * (25 % of the code words may be lost: a creased or stamped-on printout
  * still scans).  libqrencode picks the smallest version when asked for 0.
  */
-#include "signer/qr.h"
+#include "render/qr.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -21,7 +21,7 @@
 #define PNG_SCALE_MAX 64
 #define URL_MAX 512
 
-struct signer_qr {
+struct render_qr {
 	int version;
 	int width;
 	unsigned char *dark;	/* width * width, 1 dark */
@@ -29,7 +29,7 @@ struct signer_qr {
 };
 
 void
-signer_qr_free(struct signer_qr *q)
+render_qr_free(struct render_qr *q)
 {
 	if (q == NULL)
 		return;
@@ -66,7 +66,7 @@ check_url(const char *url, size_t len, struct cs_err *err)
 }
 
 int
-signer_qr_check_base_url(const char *base_url, struct cs_err *err)
+render_qr_check_base_url(const char *base_url, struct cs_err *err)
 {
 	if (base_url == NULL || base_url[0] == '\0')
 		return 0;
@@ -88,10 +88,10 @@ check_digits(const char *digits, struct cs_err *err)
 }
 
 int
-signer_qr_new(const char *base_url, const char *digits,
-    struct signer_qr **out, struct cs_err *err)
+render_qr_new(const char *base_url, const char *digits,
+    struct render_qr **out, struct cs_err *err)
 {
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	QRinput *in = NULL;
 	QRcode *code = NULL;
 	size_t ulen = 0, dlen, i;
@@ -162,24 +162,24 @@ signer_qr_new(const char *base_url, const char *digits,
 out:
 	QRcode_free(code);
 	QRinput_free(in);
-	signer_qr_free(q);
+	render_qr_free(q);
 	return r;
 }
 
 int
-signer_qr_version(const struct signer_qr *q)
+render_qr_version(const struct render_qr *q)
 {
 	return q->version;
 }
 
 int
-signer_qr_width(const struct signer_qr *q)
+render_qr_width(const struct render_qr *q)
 {
 	return q->width;
 }
 
 int
-signer_qr_dark(const struct signer_qr *q, int x, int y)
+render_qr_dark(const struct render_qr *q, int x, int y)
 {
 	if (x < 0 || y < 0 || x >= q->width || y >= q->width)
 		return 0;	/* the quiet zone */
@@ -187,13 +187,13 @@ signer_qr_dark(const struct signer_qr *q, int x, int y)
 }
 
 const char *
-signer_qr_text(const struct signer_qr *q)
+render_qr_text(const struct render_qr *q)
 {
 	return q->text;
 }
 
 int
-signer_qr_svg(const struct signer_qr *q, double size_mm, int standalone,
+render_qr_svg(const struct render_qr *q, double size_mm, int standalone,
     char **out, size_t *len, struct cs_err *err)
 {
 	FILE *f = NULL;
@@ -230,7 +230,7 @@ signer_qr_svg(const struct signer_qr *q, double size_mm, int standalone,
 	for (y = 0; y < q->width; y++) {
 		for (x = 0; x < q->width; x += run > 0 ? run : 1) {
 			for (run = 0; x + run < q->width &&
-			    signer_qr_dark(q, x + run, y); run++)
+			    render_qr_dark(q, x + run, y); run++)
 				;
 			if (run > 0)
 				fprintf(f, "M%d %dh%dv1h-%dz", x + QUIET,
@@ -264,7 +264,7 @@ png_write(void *closure, const unsigned char *data, unsigned int length)
 }
 
 int
-signer_qr_png(const struct signer_qr *q, int scale, unsigned char **out,
+render_qr_png(const struct render_qr *q, int scale, unsigned char **out,
     size_t *len, struct cs_err *err)
 {
 	cairo_surface_t *sf = NULL;
@@ -294,7 +294,7 @@ signer_qr_png(const struct signer_qr *q, int scale, unsigned char **out,
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	for (y = 0; y < q->width; y++)
 		for (x = 0; x < q->width; x++)
-			if (signer_qr_dark(q, x, y))
+			if (render_qr_dark(q, x, y))
 				cairo_rectangle(cr, (x + QUIET) * scale,
 				    (y + QUIET) * scale, scale, scale);
 	cairo_fill(cr);

@@ -1,5 +1,5 @@
 /*
- * signer/render.c — HTML and PDF renderings of a signed document; see
+ * render/render.c — HTML and PDF renderings of a signed document; see
  * render.h and docs/rendering.md.
  *
  * One source of words: templates/render.xsl turns the signed XML (plus the
@@ -7,7 +7,7 @@
  * drawn by a small block layout below — paragraphs, two-column rows, the QR
  * code — with pango for text, so the two renderings cannot drift apart.
  */
-#include "signer/render.h"
+#include "render/render.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,7 +32,7 @@
 #include <openssl/x509.h>
 #include <pango/pangocairo.h>
 
-#include "core/datewords.h"
+#include "render/datewords.h"
 #include "core/doc.h"
 #include "core/text.h"
 #include "core/xml.h"
@@ -89,7 +89,7 @@ load_style(void)
 }
 
 int
-signer_render_init(struct cs_err *err)
+render_init(struct cs_err *err)
 {
 	pthread_once(&style_once, load_style);
 	if (style == NULL)
@@ -98,7 +98,7 @@ signer_render_init(struct cs_err *err)
 }
 
 void
-signer_render_done(void)
+render_done(void)
 {
 	/*
 	 * The font map of this thread (pango keeps one per thread; a worker
@@ -119,12 +119,12 @@ struct rdoc {
 	xmlDocPtr xml;
 	struct cs_doc *doc;
 	struct cs_xml_header hdr;
-	struct signer_qr *qr;		/* NULL without a seal */
+	struct render_qr *qr;		/* NULL without a seal */
 	char *office_upper, *holder_upper, *mother_upper, *father_upper,
 	    *declarant_upper;
-	char birth_words[CS_DATEWORDS_MAX];
+	char birth_words[RENDER_DATEWORDS_MAX];
 	char death_time_digits[96];
-	char death_time_words[2 * CS_DATEWORDS_MAX + 8];
+	char death_time_words[2 * RENDER_DATEWORDS_MAX + 8];
 	char sign_date_line[64];
 	char signed_by[CS_OFFICE_NAME_MAX];
 	char signed_at_local[64];
@@ -139,7 +139,7 @@ rdoc_free(struct rdoc *r)
 		return;
 	xmlFreeDoc(r->xml);
 	cs_doc_free(r->doc);
-	signer_qr_free(r->qr);
+	render_qr_free(r->qr);
 	free(r->office_upper);
 	free(r->holder_upper);
 	free(r->mother_upper);
@@ -172,10 +172,10 @@ static int
 death_time(struct rdoc *r, struct cs_err *err)
 {
 	const struct cs_datetime *t = &r->doc->death.time;
-	char dw[CS_DATEWORDS_MAX], tw[CS_DATEWORDS_MAX], off[32];
+	char dw[RENDER_DATEWORDS_MAX], tw[RENDER_DATEWORDS_MAX], off[32];
 	int rc;
 
-	if ((rc = cs_datewords_date(&t->date, CS_DATEWORDS_DEFAULT, dw,
+	if ((rc = render_datewords_date(&t->date, RENDER_DATEWORDS_DEFAULT, dw,
 	    sizeof(dw), err)) != 0)
 		return rc;
 	if (!t->has_time) {
@@ -187,7 +187,7 @@ death_time(struct rdoc *r, struct cs_err *err)
 		capitalise(r->death_time_words);
 		return 0;
 	}
-	if ((rc = cs_datewords_time(t->hh, t->mm, CS_DATEWORDS_DEFAULT, tw,
+	if ((rc = render_datewords_time(t->hh, t->mm, RENDER_DATEWORDS_DEFAULT, tw,
 	    sizeof(tw), err)) != 0)
 		return rc;
 	/* The hour as registered; name its offset when it is not ICT's. */
@@ -300,7 +300,7 @@ rdoc_load(const char *xml, size_t len, const char *base_url,
 	    (rc = upper(r->doc->declarant.full_name, &r->declarant_upper,
 	    err)) != 0)
 		goto out;
-	if ((rc = cs_datewords_date(birth, CS_DATEWORDS_DEFAULT,
+	if ((rc = render_datewords_date(birth, RENDER_DATEWORDS_DEFAULT,
 	    r->birth_words, sizeof(r->birth_words), err)) != 0) {
 		cs_err_prefix(err, "birth date");
 		goto out;
@@ -329,7 +329,7 @@ rdoc_load(const char *xml, size_t len, const char *base_url,
 	snprintf(r->title, sizeof(r->title), "%s — %s",
 	    r->doc->type == CS_DOC_BIRTH ? "Giấy khai sinh" :
 	    "Trích lục khai tử", r->holder_upper);
-	if (r->hdr.seal[0] != '\0' && (rc = signer_qr_new(base_url,
+	if (r->hdr.seal[0] != '\0' && (rc = render_qr_new(base_url,
 	    r->hdr.seal, &r->qr, err)) != 0) {
 		cs_err_prefix(err, "QR code of Header/Seal");
 		goto out;
@@ -392,7 +392,7 @@ transform(const struct rdoc *r, xmlDocPtr *out, struct cs_err *err)
 	int rc = CS_E_INTERNAL;
 
 	*out = NULL;
-	if ((rc = signer_render_init(err)) != 0)
+	if ((rc = render_init(err)) != 0)
 		return rc;
 	/* A context per call: the compiled stylesheet is shared read-only. */
 	if ((ctxt = xsltNewTransformContext(style, r->xml)) == NULL) {
@@ -423,7 +423,7 @@ out:
 }
 
 int
-signer_render_html(const char *xml, size_t len, const char *base_url,
+render_html(const char *xml, size_t len, const char *base_url,
     char **out, size_t *outlen, struct cs_err *err)
 {
 	struct rdoc *r = NULL;
@@ -436,7 +436,7 @@ signer_render_html(const char *xml, size_t len, const char *base_url,
 	*outlen = 0;
 	if ((rc = rdoc_load(xml, len, base_url, &r, err)) != 0)
 		goto out;
-	if (r->qr != NULL && (rc = signer_qr_svg(r->qr, SIGNER_RENDER_QR_MM, 0,
+	if (r->qr != NULL && (rc = render_qr_svg(r->qr, RENDER_QR_MM, 0,
 	    &r->qr_svg, &svglen, err)) != 0)
 		goto out;
 	if ((rc = transform(r, &res, err)) != 0)
@@ -458,8 +458,8 @@ out:
 }
 
 int
-signer_render_qr(const char *xml, size_t len, const char *base_url,
-    struct signer_qr **out, struct cs_err *err)
+render_qr(const char *xml, size_t len, const char *base_url,
+    struct render_qr **out, struct cs_err *err)
 {
 	xmlDocPtr doc = NULL;
 	xmlNodePtr n;
@@ -475,7 +475,7 @@ signer_render_qr(const char *xml, size_t len, const char *base_url,
 		    "the document has no Header/Seal");
 		goto out;
 	}
-	if ((rc = signer_qr_new(base_url, (const char *)digits, out, err)) != 0)
+	if ((rc = render_qr_new(base_url, (const char *)digits, out, err)) != 0)
 		cs_err_prefix(err, "QR code of Header/Seal");
 out:
 	xmlFree(digits);
@@ -487,7 +487,7 @@ out:
 
 struct pdf {
 	cairo_t *cr;
-	const struct signer_qr *qr;
+	const struct render_qr *qr;
 	double scale;		/* font and spacing scale, to fit one page */
 	int draw;		/* 0: measure only */
 };
@@ -616,19 +616,19 @@ paragraph(struct pdf *p, xmlNodePtr n, double x, double y, double w)
 static double
 qr_block(struct pdf *p, double x, double y)
 {
-	double size = SIGNER_RENDER_QR_MM * MM, mod;
+	double size = RENDER_QR_MM * MM, mod;
 	int w, i, j;
 
 	if (p->qr == NULL)
 		return 0;
-	w = signer_qr_width(p->qr);
+	w = render_qr_width(p->qr);
 	mod = size / (w + 8);
 	if (p->draw) {
 		cairo_save(p->cr);
 		cairo_set_source_rgb(p->cr, 0, 0, 0);
 		for (j = 0; j < w; j++)
 			for (i = 0; i < w; i++)
-				if (signer_qr_dark(p->qr, i, j))
+				if (render_qr_dark(p->qr, i, j))
 					cairo_rectangle(p->cr, x + (i + 4) * mod,
 					    y + (j + 4) * mod, mod, mod);
 		cairo_fill(p->cr);
@@ -722,11 +722,11 @@ pdf_write(void *closure, const unsigned char *data, unsigned int length)
 }
 
 int
-signer_render_pdf(const char *xml, size_t len, const char *base_url,
+render_pdf(const char *xml, size_t len, const char *base_url,
     unsigned char **out, size_t *outlen, struct cs_err *err)
 {
-	const double w = SIGNER_RENDER_PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
-	const double avail = SIGNER_RENDER_PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+	const double w = RENDER_PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
+	const double avail = RENDER_PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
 	struct rdoc *r = NULL;
 	struct pdf p = { NULL, NULL, 1.0, 0 };
 	cairo_surface_t *sf = NULL;
@@ -755,7 +755,7 @@ signer_render_pdf(const char *xml, size_t len, const char *base_url,
 		goto out;
 	}
 	sf = cairo_pdf_surface_create_for_stream(pdf_write, f,
-	    SIGNER_RENDER_PAGE_W, SIGNER_RENDER_PAGE_H);
+	    RENDER_PAGE_W, RENDER_PAGE_H);
 	if ((st = cairo_surface_status(sf)) != CAIRO_STATUS_SUCCESS) {
 		rc = cs_err_set(err, CS_E_NOMEM, "cairo PDF surface: %s",
 		    cairo_status_to_string(st));

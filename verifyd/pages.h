@@ -1,5 +1,5 @@
 /*
- * verifier/pages.h — the HTML pages of civseal-verifyd: the seal page a QR
+ * verifyd/pages.h — the HTML pages of civseal-verifyd: the seal page a QR
  * code opens, the staff upload page and its result, and short message
  * pages (not found, too many requests...).
  *
@@ -25,7 +25,7 @@ enum verifier_lang {
 };
 
 /* What every page needs. */
-struct verifier_page {
+struct verifyd_page {
 	enum verifier_lang lang;
 	const char *css;	/* the stylesheet, inlined in <style> */
 	/* Where the language switch points: NULL for "?lang=xx" (this page). */
@@ -41,13 +41,13 @@ enum verifier_lang verifier_lang_parse(const char *s);
  * code).  from_seal: the report is of a QR seal (fields are the seal's).
  * *out malloc'd, NUL-terminated.  CS_E_NOMEM.
  */
-int verifier_page_result(const struct verifier_page *pg,
+int verifyd_page_result(const struct verifyd_page *pg,
     const struct verifier_report *rep, const struct verifier_status *st,
     const char *office_name, int from_seal, char **out, size_t *len,
     struct cs_err *err);
 
 /* The staff page: upload a signed XML file or paste a seal. */
-int verifier_page_upload(const struct verifier_page *pg, char **out,
+int verifyd_page_upload(const struct verifyd_page *pg, char **out,
     size_t *len, struct cs_err *err);
 
 enum verifier_msg {
@@ -59,7 +59,7 @@ enum verifier_msg {
 };
 
 /* A short page saying what went wrong and what to do. */
-int verifier_page_message(const struct verifier_page *pg,
+int verifyd_page_message(const struct verifyd_page *pg,
     enum verifier_msg msg, char **out, size_t *len, struct cs_err *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * core/store.c — the register of issued documents and its hash-chained audit
+ * store/store.c — the register of issued documents and its hash-chained audit
  * log, on SQLite (see store.h for the contract).
  *
  * Connections and threads.  SQLite is used in "multi-thread" mode
@@ -45,7 +45,7 @@
  */
 #include "core/clock.h"
 #include "core/hex.h"
-#include "core/store.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>

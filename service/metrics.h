@@ -1,5 +1,5 @@
 /*
- * core/metrics.h — Prometheus metrics in the text exposition format (0.0.4).
+ * service/metrics.h — Prometheus metrics in the text exposition format (0.0.4).
  *
  * Families are declared once at start (name, type, help); series are made
  * on first use, one per distinct set of label values.  Label pairs are

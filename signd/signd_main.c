@@ -1,13 +1,13 @@
 /*
- * signer/signd_main.c — civseal-signd: start the signing service, then
+ * signd/signd_main.c — civseal-signd: start the signing service, then
  * wait for signals in the main thread (signalfd: no work in a handler).
  *   SIGHUP           reload configuration, certificates, clients
  *   SIGTERM, SIGINT  stop accepting, finish requests in flight, exit 0
  */
 #include <stdio.h>
 
-#include "core/daemon.h"
-#include "signer/signd.h"
+#include "service/daemon.h"
+#include "signd/signd.h"
 
 static void
 usage(FILE *f)

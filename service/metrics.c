@@ -1,5 +1,5 @@
-/* core/metrics.c — Prometheus text exposition; see metrics.h. */
-#include "core/metrics.h"
+/* service/metrics.c — Prometheus text exposition; see metrics.h. */
+#include "service/metrics.h"
 
 #include <math.h>
 #include <pthread.h>

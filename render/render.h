@@ -1,5 +1,5 @@
 /*
- * signer/render.h — a signed document as a page a person reads: HTML5 (for
+ * render/render.h — a signed document as a page a person reads: HTML5 (for
  * a browser, printable on A4) and PDF (one A4 page), laid out like the paper
  * form, with the QR code of its seal (docs/rendering.md).
  *
@@ -21,45 +21,45 @@
  * CS_E_CONFIG when templates/render.xsl cannot be loaded, CS_E_NOMEM,
  * CS_E_INTERNAL for a transform or drawing failure (message names it).
  */
-#ifndef CS_SIGNER_RENDER_H
-#define CS_SIGNER_RENDER_H
+#ifndef CS_RENDER_H
+#define CS_RENDER_H
 
 #include <stddef.h>
 
 #include "core/err.h"
-#include "signer/qr.h"
+#include "render/qr.h"
 
-#define SIGNER_RENDER_QR_MM 30		/* printed size of the QR code */
-#define SIGNER_RENDER_PAGE_W 595.28	/* A4 in PostScript points */
-#define SIGNER_RENDER_PAGE_H 841.89
+#define RENDER_QR_MM 30		/* printed size of the QR code */
+#define RENDER_PAGE_W 595.28	/* A4 in PostScript points */
+#define RENDER_PAGE_H 841.89
 
 /*
  * Load and compile the stylesheet now (a daemon calls this at start so a
  * broken installation fails there).  Every render function calls it too;
  * after the first call it costs nothing.  Thread-safe.
  */
-int signer_render_init(struct cs_err *err);
+int render_init(struct cs_err *err);
 
 /*
  * At the end of a program that rendered PDFs, after its other threads have
  * ended: frees the fonts pango, cairo and fontconfig keep.  No render call
  * may follow.
  */
-void signer_render_done(void);
+void render_done(void);
 
 /* HTML5 page of the document (len bytes of XML); *out malloc'd, NUL-terminated. */
-int signer_render_html(const char *xml, size_t len, const char *base_url,
+int render_html(const char *xml, size_t len, const char *base_url,
     char **out, size_t *outlen, struct cs_err *err);
 
 /* One-page A4 PDF of the document; *out malloc'd. */
-int signer_render_pdf(const char *xml, size_t len, const char *base_url,
+int render_pdf(const char *xml, size_t len, const char *base_url,
     unsigned char **out, size_t *outlen, struct cs_err *err);
 
 /*
- * The QR code of the document's seal (signer/qr.h); CS_E_NOTFOUND when the
+ * The QR code of the document's seal (render/qr.h); CS_E_NOTFOUND when the
  * document has no Header/Seal or an empty one.
  */
-int signer_render_qr(const char *xml, size_t len, const char *base_url,
-    struct signer_qr **out, struct cs_err *err);
+int render_qr(const char *xml, size_t len, const char *base_url,
+    struct render_qr **out, struct cs_err *err);
 
 #endif

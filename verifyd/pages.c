@@ -1,5 +1,5 @@
-/* verifier/pages.c — civseal-verifyd's HTML pages; see pages.h. */
-#include "verifier/pages.h"
+/* verifyd/pages.c — civseal-verifyd's HTML pages; see pages.h. */
+#include "verifyd/pages.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -148,7 +148,7 @@ date_text(const char *iso, char *out, size_t n)
 }
 
 static const char *
-type_text(const struct verifier_page *pg, const char *type)
+type_text(const struct verifyd_page *pg, const char *type)
 {
 	if (strcmp(type, "birth") == 0)
 		return L(pg, "Giấy khai sinh (bản điện tử)",
@@ -162,7 +162,7 @@ type_text(const struct verifier_page *pg, const char *type)
 /* --- the frame of every page ------------------------------------------- */
 
 static void
-head(struct html *h, const struct verifier_page *pg, const char *title,
+head(struct html *h, const struct verifyd_page *pg, const char *title,
     const char *verdict)
 {
 	put(h, "<!DOCTYPE html>\n<html lang=\"");
@@ -188,7 +188,7 @@ head(struct html *h, const struct verifier_page *pg, const char *title,
 }
 
 static void
-tail(struct html *h, const struct verifier_page *pg)
+tail(struct html *h, const struct verifyd_page *pg)
 {
 	put(h, "</main>\n<footer>");
 	put(h, L(pg, "Trang này chỉ đọc thông tin từ mã trên giấy tờ và sổ "
@@ -314,7 +314,7 @@ all_fields(struct html *h, json_t *o, const char *prefix)
 }
 
 static void
-verdict_box(struct html *h, const struct verifier_page *pg,
+verdict_box(struct html *h, const struct verifyd_page *pg,
     const char *verdict, const struct verifier_report *rep,
     const struct verifier_status *st, const char *office)
 {
@@ -398,7 +398,7 @@ verdict_box(struct html *h, const struct verifier_page *pg,
 }
 
 static void
-next_steps(struct html *h, const struct verifier_page *pg,
+next_steps(struct html *h, const struct verifyd_page *pg,
     const char *verdict, const struct verifier_status *st,
     const char *office)
 {
@@ -446,13 +446,13 @@ next_steps(struct html *h, const struct verifier_page *pg,
 }
 
 int
-verifier_page_result(const struct verifier_page *pg,
+verifyd_page_result(const struct verifyd_page *pg,
     const struct verifier_report *rep, const struct verifier_status *st,
     const char *office_name, int from_seal, char **out, size_t *len,
     struct cs_err *err)
 {
 	struct html h = { NULL, 0, 0, 0 };
-	const char *verdict = verifier_page_verdict(rep, st), *office;
+	const char *verdict = verifyd_page_verdict(rep, st), *office;
 	char *org = NULL, title[128], reg[300];
 	struct view v;
 	size_t i;
@@ -544,7 +544,7 @@ verifier_page_result(const struct verifier_page *pg,
 /* --- the upload page ----------------------------------------------------- */
 
 int
-verifier_page_upload(const struct verifier_page *pg, char **out, size_t *len,
+verifyd_page_upload(const struct verifyd_page *pg, char **out, size_t *len,
     struct cs_err *err)
 {
 	struct html h = { NULL, 0, 0, 0 };
@@ -611,7 +611,7 @@ static const struct {
 };
 
 int
-verifier_page_message(const struct verifier_page *pg, enum verifier_msg msg,
+verifyd_page_message(const struct verifyd_page *pg, enum verifier_msg msg,
     char **out, size_t *len, struct cs_err *err)
 {
 	struct html h = { NULL, 0, 0, 0 };

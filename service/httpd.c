@@ -1,5 +1,5 @@
-/* core/httpd.c — HTTP plumbing over libmicrohttpd; see httpd.h. */
-#include "core/httpd.h"
+/* service/httpd.c — HTTP plumbing over libmicrohttpd; see httpd.h. */
+#include "service/httpd.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

@@ -1,5 +1,5 @@
 /*
- * signer/clients.h — the client systems allowed to call civseal-signd, their
+ * signd/clients.h — the client systems allowed to call civseal-signd, their
  * bearer tokens and the offices each may act for.
  *
  * The clients file has one client per line (blank lines and # comments
@@ -46,14 +46,14 @@ struct clients {
  * configured there.  Errors name file:line (never a hash): CS_E_CONFIG, or
  * CS_E_IO when the file cannot be read.  *out is owned by the caller.
  */
-int clients_load(const char *path, const struct cs_config *cfg,
+int signd_clients_load(const char *path, const struct cs_config *cfg,
     struct clients **out, struct cs_err *err);
 
 /* The same from text in memory; name is used in messages. */
-int clients_parse(const char *text, size_t len, const char *name,
+int signd_clients_parse(const char *text, size_t len, const char *name,
     const struct cs_config *cfg, struct clients **out, struct cs_err *err);
 
-void clients_free(struct clients *cl);
+void signd_clients_free(struct clients *cl);
 
 /*
  * The client whose token this is, or NULL.  The SHA-256 of the presented
@@ -61,13 +61,13 @@ void clients_free(struct clients *cl);
  * no early exit), so timing tells nothing about which bytes or which client
  * nearly matched.  A token of the wrong shape is refused without hashing.
  */
-const struct client *clients_authenticate(const struct clients *cl,
+const struct client *signd_clients_authenticate(const struct clients *cl,
     const char *token, size_t len);
 
 /* May client act for this office?  (Offices not configured are checked by the signer.) */
-int clients_allows(const struct client *c, const char *office);
+int signd_clients_allows(const struct client *c, const char *office);
 
 /* Is this the shape of a token (43-128 base64url characters)? */
-int clients_token_shape_ok(const char *token, size_t len);
+int signd_clients_token_shape_ok(const char *token, size_t len);
 
 #endif

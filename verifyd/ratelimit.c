@@ -1,5 +1,5 @@
-/* verifier/ratelimit.c — token buckets per client address; see ratelimit.h. */
-#include "verifier/ratelimit.h"
+/* verifyd/ratelimit.c — token buckets per client address; see ratelimit.h. */
+#include "verifyd/ratelimit.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -18,7 +18,7 @@ struct slot {
 	double seen;		/* last refill */
 };
 
-struct verifier_ratelimit {
+struct verifyd_ratelimit {
 	pthread_mutex_t mu;
 	double rate, burst;
 	size_t mask;
@@ -26,10 +26,10 @@ struct verifier_ratelimit {
 };
 
 int
-verifier_ratelimit_new(double rate, double burst, size_t slots,
-    struct verifier_ratelimit **out, struct cs_err *err)
+verifyd_ratelimit_new(double rate, double burst, size_t slots,
+    struct verifyd_ratelimit **out, struct cs_err *err)
 {
-	struct verifier_ratelimit *rl;
+	struct verifyd_ratelimit *rl;
 	size_t n = PROBE;
 
 	*out = NULL;
@@ -52,7 +52,7 @@ verifier_ratelimit_new(double rate, double burst, size_t slots,
 }
 
 void
-verifier_ratelimit_free(struct verifier_ratelimit *rl)
+verifyd_ratelimit_free(struct verifyd_ratelimit *rl)
 {
 	if (rl == NULL)
 		return;
@@ -92,7 +92,7 @@ key_hash(const unsigned char key[KEY_LEN])
 }
 
 int
-verifier_ratelimit_take(struct verifier_ratelimit *rl, const char *addr,
+verifyd_ratelimit_take(struct verifyd_ratelimit *rl, const char *addr,
     double now, unsigned *retry_after)
 {
 	unsigned char key[KEY_LEN];

@@ -1,5 +1,5 @@
 /*
- * verifier/verifyd.h — civseal-verifyd: the verification service for
+ * verifyd/verifyd.h — civseal-verifyd: the verification service for
  * receiving systems (POST /v1/verify: JSON report), staff (the upload page)
  * and citizens (the page a QR code opens, /v/<seal>); docs/verifyd.md.
  *

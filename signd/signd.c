@@ -1,5 +1,5 @@
-/* signer/signd.c — civseal-signd routes and handlers; see signd.h, docs/api.md. */
-#include "signer/signd.h"
+/* signd/signd.c — civseal-signd routes and handlers; see signd.h, docs/api.md. */
+#include "signd/signd.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -17,13 +17,13 @@
 #include "core/date.h"
 #include "core/doc.h"
 #include "core/hex.h"
-#include "core/httpd.h"
+#include "service/httpd.h"
 #include "core/log.h"
-#include "core/metrics.h"
-#include "core/store.h"
-#include "signer/clients.h"
-#include "signer/qr.h"
-#include "signer/render.h"
+#include "service/metrics.h"
+#include "store/store.h"
+#include "signd/clients.h"
+#include "render/qr.h"
+#include "render/render.h"
 #include "signer/signer.h"
 
 #define IDEM_KEY_MAX 255
@@ -116,7 +116,7 @@ gen_free(struct gen *g)
 {
 	if (g == NULL)
 		return;
-	clients_free(g->clients);
+	signd_clients_free(g->clients);
 	signer_free(g->signer);
 	cs_config_free(g->cfg);
 	free(g);
@@ -142,7 +142,7 @@ gen_release(struct signd *sd, struct gen *g)
 	pthread_mutex_lock(&sd->lock);
 	if (--g->refs == 0) {
 		/* Only a replaced generation reaches 0: cur holds a reference. */
-		clients_free(g->clients);
+		signd_clients_free(g->clients);
 		g->clients = NULL;
 		g->next_retired = sd->retired;
 		sd->retired = g;
@@ -154,7 +154,7 @@ gen_release(struct signd *sd, struct gen *g)
 static int
 check_base_url(const struct cs_config *cfg, struct cs_err *err)
 {
-	if (signer_qr_check_base_url(cfg->verify_base_url, err) == 0)
+	if (render_qr_check_base_url(cfg->verify_base_url, err) == 0)
 		return 0;
 	cs_err_prefix(err, "%s: [verifyd] base_url", cfg->path);
 	err->code = CS_E_CONFIG;
@@ -178,7 +178,7 @@ gen_load(struct signd *sd, struct gen **out, struct cs_err *err)
 		    "set: without a clients file no one may call", g->cfg->path);
 		goto out;
 	}
-	if ((r = clients_load(g->cfg->signd_clients, g->cfg, &g->clients,
+	if ((r = signd_clients_load(g->cfg->signd_clients, g->cfg, &g->clients,
 	    err)) != 0)
 		goto out;
 	if ((r = check_base_url(g->cfg, err)) != 0)
@@ -194,7 +194,7 @@ out:
 	if (g != NULL && g->signer != NULL) {
 		/* A signer that reached the HSM stays loaded: see struct gen. */
 		pthread_mutex_lock(&sd->lock);
-		clients_free(g->clients);
+		signd_clients_free(g->clients);
 		g->clients = NULL;
 		g->next_retired = sd->retired;
 		sd->retired = g;
@@ -529,7 +529,7 @@ issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
 	}
 	/* The signer must have signed for the office that was authorised. */
 	if (strcmp(d->hdr.office, office) != 0 ||
-	    !clients_allows(sr->client, d->hdr.office)) {
+	    !signd_clients_allows(sr->client, d->hdr.office)) {
 		cs_httpd_reply_problem(req, 403, "office-not-allowed",
 		    "this client may not act for the office of the request",
 		    NULL);
@@ -660,7 +660,7 @@ h_issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	office_ok = cs_office_code_ok(office, strlen(office));
 	if (office_ok)
 		cs_httpd_log_str(req, "office", office);
-	if (!clients_allows(sr->client, office)) {
+	if (!signd_clients_allows(sr->client, office)) {
 		snprintf(detail, sizeof(detail), "client %s may not act for "
 		    "office %s", sr->client->name, office_ok ? office :
 		    "(malformed code)");
@@ -722,7 +722,7 @@ load_doc(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
 
 	cs_err_clear(&err);
 	r = cs_store_get(sd->store, sr->id, with_xml, &d, &err);
-	if (r == CS_E_NOTFOUND || (r == 0 && !clients_allows(sr->client,
+	if (r == CS_E_NOTFOUND || (r == 0 && !signd_clients_allows(sr->client,
 	    d->office))) {
 		/*
 		 * Another office's document is "not found" too: a client
@@ -784,7 +784,7 @@ h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 {
 	const char *base, *type = NULL;
 	struct cs_store_doc *d;
-	struct signer_qr *q = NULL;
+	struct render_qr *q = NULL;
 	struct cs_err err;
 	char *body = NULL, disp[64];
 	size_t len = 0;
@@ -802,7 +802,7 @@ h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	switch (sr->route) {
 	case R_HTML:
 		type = "text/html; charset=utf-8";
-		r = signer_render_html(d->xml, d->xml_len, base, &body, &len,
+		r = render_html(d->xml, d->xml_len, base, &body, &len,
 		    &err);
 		break;
 	case R_PDF:
@@ -810,11 +810,11 @@ h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 		snprintf(disp, sizeof(disp), "inline; filename=\"%s.pdf\"",
 		    d->id);
 		cs_httpd_add_header(req, "Content-Disposition", disp);
-		r = signer_render_pdf(d->xml, d->xml_len, base,
+		r = render_pdf(d->xml, d->xml_len, base,
 		    (unsigned char **)&body, &len, &err);
 		break;
 	default:
-		r = signer_render_qr(d->xml, d->xml_len, base, &q, &err);
+		r = render_qr(d->xml, d->xml_len, base, &q, &err);
 		if (r == CS_E_NOTFOUND) {
 			cs_httpd_reply_problem(req, 404, "no-seal", "this "
 			    "document carries no QR seal", NULL);
@@ -824,10 +824,10 @@ h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 			break;
 		if (sr->route == R_QR_SVG) {
 			type = "image/svg+xml";
-			r = signer_qr_svg(q, 0, 1, &body, &len, &err);
+			r = render_qr_svg(q, 0, 1, &body, &len, &err);
 		} else {
 			type = "image/png";
-			r = signer_qr_png(q, SIGNER_QR_PNG_SCALE,
+			r = render_qr_png(q, RENDER_QR_PNG_SCALE,
 			    (unsigned char **)&body, &len, &err);
 		}
 		break;
@@ -841,7 +841,7 @@ h_render(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	cs_httpd_reply(req, 200, type, body, len);
 out:
 	free(body);
-	signer_qr_free(q);
+	render_qr_free(q);
 	cs_store_doc_free(d);
 }
 
@@ -940,7 +940,7 @@ h_revoke(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 		goto out;
 	if (sup != NULL) {
 		r = cs_store_get(sd->store, sup, 0, &by, &err);
-		if (r == CS_E_NOTFOUND || (r == 0 && !clients_allows(sr->client,
+		if (r == CS_E_NOTFOUND || (r == 0 && !signd_clients_allows(sr->client,
 		    by->office))) {
 			reply_invalid1(req, "/superseded_by", "superseded_by "
 			    "names no document this client may see");
@@ -1156,7 +1156,7 @@ authenticate(struct gen *g, struct cs_httpd_req *req)
 	}
 	tok = h + 7;
 	tok += strspn(tok, " ");
-	if ((c = clients_authenticate(g->clients, tok, strlen(tok))) == NULL) {
+	if ((c = signd_clients_authenticate(g->clients, tok, strlen(tok))) == NULL) {
 		unauthorized(req, "invalid-token", "the token is not valid", 1);
 		return NULL;
 	}
@@ -1345,7 +1345,7 @@ signd_start(const struct signd_opts *opts, struct signd **out,
 	if ((r = declare_metrics(sd->metrics, err)) != 0)
 		goto out;
 	/* The stylesheet now: a broken installation fails at start. */
-	if ((r = signer_render_init(err)) != 0)
+	if ((r = render_init(err)) != 0)
 		goto out;
 	if ((r = gen_load(sd, &sd->cur, err)) != 0)
 		goto out;
@@ -1445,6 +1445,6 @@ signd_stop(struct signd *sd, unsigned timeout_ms)
 	left = cs_httpd_drain(sd->httpd, timeout_ms);	/* workers joined */
 	sd->httpd = NULL;
 	signd_free(sd);
-	signer_render_done();
+	render_done();
 	return left;
 }

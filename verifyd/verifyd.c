@@ -1,5 +1,5 @@
 /*
- * verifier/verifyd.c — civseal-verifyd routes and handlers; see verifyd.h
+ * verifyd/verifyd.c — civseal-verifyd routes and handlers; see verifyd.h
  * and docs/verifyd.md.
  *
  * What is logged of a verification: route, status, verdict, document id and
@@ -7,7 +7,7 @@
  * address.  Never a seal, a document, a field or a name: they are personal
  * data (the seal's path is logged as "/v/...").
  */
-#include "verifier/verifyd.h"
+#include "verifyd/verifyd.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -23,14 +23,14 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/fileio.h"
-#include "core/httpd.h"
+#include "service/httpd.h"
 #include "core/log.h"
-#include "core/metrics.h"
+#include "service/metrics.h"
 #include "core/seal.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "core/xml.h"
-#include "verifier/pages.h"
-#include "verifier/ratelimit.h"
+#include "verifyd/pages.h"
+#include "verifyd/ratelimit.h"
 #include "verifier/status.h"
 #include "verifier/verifier.h"
 
@@ -64,7 +64,7 @@ struct verifyd {
 	char listen[128];
 	struct cs_httpd *httpd;
 	struct cs_metrics *metrics;
-	struct verifier_ratelimit *rl;
+	struct verifyd_ratelimit *rl;
 	char *css;
 	char csp[256];
 	const char *headers[9];
@@ -265,7 +265,7 @@ check(struct verifyd *vd, struct gen *g, struct cs_httpd_req *req,
 	if (st->state != VERIFIER_STATUS_UNCHECKED)
 		cs_metrics_add(vd->metrics, M_REGISTER, 1, "result",
 		    verifier_status_name(st->state), NULL);
-	verdict = verifier_page_verdict(*rep, st);
+	verdict = verifyd_page_verdict(*rep, st);
 	cs_metrics_add(vd->metrics, M_VERIFICATIONS, 1, "source",
 	    xml != NULL ? "xml" : "seal", "verdict", verdict, NULL);
 	cs_metrics_observe(vd->metrics, M_VERIFY_SECONDS, cs_mono_seconds() - t0, NULL);
@@ -290,7 +290,7 @@ reply_html(struct cs_httpd_req *req, unsigned status, char *html, size_t len)
 }
 
 static void
-page_init(struct verifyd *vd, struct vreq *vr, struct verifier_page *pg)
+page_init(struct verifyd *vd, struct vreq *vr, struct verifyd_page *pg)
 {
 	memset(pg, 0, sizeof(*pg));
 	pg->lang = vr->lang;
@@ -303,14 +303,14 @@ static void
 reply_message(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req,
     unsigned status, enum verifier_msg msg, const char *code)
 {
-	struct verifier_page pg;
+	struct verifyd_page pg;
 	struct cs_err err;
 	char *html = NULL;
 	size_t len;
 
 	page_init(vd, vr, &pg);
 	cs_httpd_log_str(req, "code", code);
-	if (verifier_page_message(&pg, msg, &html, &len, &err) != 0) {
+	if (verifyd_page_message(&pg, msg, &html, &len, &err) != 0) {
 		cs_httpd_reply_problem(req, 500, "internal", "out of memory",
 		    NULL);
 		return;
@@ -345,7 +345,7 @@ reply_result_page(struct verifyd *vd, struct vreq *vr,
     const struct verifier_status *st, int from_seal)
 {
 	const struct cs_office *o = NULL;
-	struct verifier_page pg;
+	struct verifyd_page pg;
 	struct cs_err err;
 	char *html = NULL;
 	size_t len;
@@ -354,7 +354,7 @@ reply_result_page(struct verifyd *vd, struct vreq *vr,
 	/* The certificate names the office; the configuration, failing that. */
 	if (rep->leaf == NULL && rep->office[0] != '\0')
 		o = cs_config_office(vr->gen->cfg, rep->office);
-	if (verifier_page_result(&pg, rep, st, o != NULL ? o->name : NULL,
+	if (verifyd_page_result(&pg, rep, st, o != NULL ? o->name : NULL,
 	    from_seal, &html, &len, &err) != 0) {
 		reply_internal(vd, vr, req, &err);
 		return;
@@ -487,14 +487,14 @@ out:
 static void
 h_page(struct verifyd *vd, struct vreq *vr, struct cs_httpd_req *req)
 {
-	struct verifier_page pg;
+	struct verifyd_page pg;
 	struct cs_err err;
 	char *html = NULL;
 	size_t len;
 
 	page_init(vd, vr, &pg);
 	pg.switch_path = NULL;
-	if (verifier_page_upload(&pg, &html, &len, &err) != 0) {
+	if (verifyd_page_upload(&pg, &html, &len, &err) != 0) {
 		reply_internal(vd, vr, req, &err);
 		return;
 	}
@@ -608,7 +608,7 @@ on_headers(void *ctx, struct cs_httpd_req *req)
 		return;
 	}
 	if (routes[vr->route].limited && (vr->route != R_VERIFY ||
-	    strcmp(m, "POST") == 0) && !verifier_ratelimit_take(vd->rl,
+	    strcmp(m, "POST") == 0) && !verifyd_ratelimit_take(vd->rl,
 	    cs_httpd_client_addr(req), cs_mono_seconds(), &retry)) {
 		cs_metrics_add(vd->metrics, M_RATE_LIMITED, 1, NULL);
 		snprintf(ra, sizeof(ra), "%u", retry);
@@ -766,7 +766,7 @@ verifyd_free(struct verifyd *vd)
 		return;
 	gen_release(vd, vd->cur);
 	cs_store_close(vd->store);
-	verifier_ratelimit_free(vd->rl);
+	verifyd_ratelimit_free(vd->rl);
 	cs_metrics_free(vd->metrics);
 	pthread_mutex_destroy(&vd->lock);
 	pthread_mutex_destroy(&vd->store_lock);
@@ -800,7 +800,7 @@ verifyd_start(const struct verifyd_opts *opts, struct verifyd **out,
 		goto out;
 	vd->cur->number = ++vd->generations;
 	cfg = vd->cur->cfg;
-	if ((r = verifier_ratelimit_new(vd->cur->rate, vd->cur->burst,
+	if ((r = verifyd_ratelimit_new(vd->cur->rate, vd->cur->burst,
 	    RATE_SLOTS, &vd->rl, err)) != 0)
 		goto out;
 	if (cfg->store_path != NULL) {

@@ -1,5 +1,5 @@
 /*
- * core/daemon.h — what both daemons' main() share: libxml2 and xmlsec set
+ * service/daemon.h — what both daemons' main() share: libxml2 and xmlsec set
  * up once per process with their messages routed into the JSON-lines log,
  * signals taken through a signalfd (no work in a handler), and the exit
  * status of a start failure.

@@ -1,5 +1,5 @@
-/* core/daemon.c — process set-up shared by the daemons; see daemon.h. */
-#include "core/daemon.h"
+/* service/daemon.c — process set-up shared by the daemons; see daemon.h. */
+#include "service/daemon.h"
 
 #include <errno.h>
 #include <getopt.h>
