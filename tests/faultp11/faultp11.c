@@ -188,6 +188,7 @@ static const char *const fp_names[FP_NFUNCS] = {
 };
 
 #define FP_ANY	(-1)	/* a rule for every call: "*" */
+#define FP_NONE	(-2)	/* no such function */
 
 /* One line of the control file. */
 struct fp_rule {
@@ -330,13 +331,11 @@ fp_parse_line(char *line, struct fp_rule *r)
 	arg = strtok_r(NULL, sep, &save);
 	if (action == NULL || arg == NULL)
 		return "want FUNCTION error|hang ARGUMENT";
-	r->fn = -2;
-	if (strcmp(fn, "*") == 0)
-		r->fn = FP_ANY;
+	r->fn = strcmp(fn, "*") == 0 ? FP_ANY : FP_NONE;
 	for (i = 0; i < FP_NFUNCS; i++)
 		if (strcmp(fn, fp_names[i]) == 0)
 			r->fn = i;
-	if (r->fn == -2)
+	if (r->fn == FP_NONE)
 		return "unknown function";
 	if (strlen(arg) >= sizeof(r->arg))
 		return "argument too long";

@@ -170,14 +170,15 @@ post() {	# post NAME: a birth certificate with a registration number of its own
 
 hangs_reach() { test "$(faults hang C_Sign)" -ge "$1"; }
 control "C_Sign hang 1"
-for k in 1 2 3 4; do post "par$k" & done
+PIDS=()
+for k in 1 2 3 4; do post "par$k" & PIDS+=($!); done
 wait_for "four hangs at once" 100 hangs_reach 4
 # The log is in time order: four hangs begun before any ended means the
 # module holds no lock while a call hangs.
 first=$(awk '$3 == "C_Sign" && $4 == "resume" { print NR; exit }' "$T/faults.log")
 before=$(awk -v n="${first:-999999}" 'NR < n && $3 == "C_Sign" && $4 == "hang"' "$T/faults.log" | wc -l)
 check "four threads hang side by side (${before} hangs before the first resume)" test "$before" -ge 4
-wait $(jobs -p | grep -vx "$SPID")
+wait "${PIDS[@]}"
 for k in 1 2 3 4; do
 	expect_eq "parallel hang: request $k answered 201" "$(cat "$T/par$k.status")" 201
 done
@@ -185,8 +186,9 @@ done
 # A shared count: eight requests (two signatures each) at once, three hangs.
 rm -f "$T/faults.log"
 control "C_Sign hang 0.3 count=3"
-for k in 1 2 3 4 5 6 7 8; do post "cnt$k" & done
-wait $(jobs -p | grep -vx "$SPID")
+PIDS=()
+for k in 1 2 3 4 5 6 7 8; do post "cnt$k" & PIDS+=($!); done
+wait "${PIDS[@]}"
 expect_eq "count=3 across threads: exactly three hangs" "$(faults hang C_Sign)" 3
 expect_eq "count=3 across threads: each one resumed" "$(faults resume C_Sign)" 3
 n=0
