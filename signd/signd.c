@@ -1350,16 +1350,15 @@ signd_start(const struct signd_opts *opts, struct signd **out,
 	if ((r = gen_load(sd, &sd->cur, err)) != 0)
 		goto out;
 	sd->cur->number = ++sd->generations;
-	if (sd->cur->cfg->store_path == NULL) {
+	if (cs_store_location(sd->cur->cfg) == NULL) {
 		r = cs_err_set(err, CS_E_CONFIG, "%s: [store] path is not set",
 		    sd->cur->cfg->path);
 		goto out;
 	}
-	if ((r = cs_store_open(sd->cur->cfg->store_path, 0, &sd->store,
-	    err)) != 0) {
-		cs_err_prefix(err, "register %s", sd->cur->cfg->store_path);
+	/* The register names itself in its errors (never a URL's password). */
+	if ((r = cs_store_open(cs_store_location(sd->cur->cfg), 0, &sd->store,
+	    err)) != 0)
 		goto out;
-	}
 	snprintf(sd->listen, sizeof(sd->listen), "%s", opts->listen != NULL ?
 	    opts->listen : sd->cur->cfg->signd_listen != NULL ?
 	    sd->cur->cfg->signd_listen : SIGND_DEFAULT_LISTEN);
@@ -1398,11 +1397,11 @@ signd_port(const struct signd *sd)
 static void
 warn_fixed(const struct cs_config *old, const struct cs_config *new)
 {
-	if ((old->store_path == NULL) != (new->store_path == NULL) ||
-	    (old->store_path != NULL &&
-	    strcmp(old->store_path, new->store_path) != 0))
-		cs_logf(CS_LOG_WARN, "reload", "[store] path changed: the "
-		    "register stays %s until a restart", old->store_path);
+	const char *a = cs_store_location(old), *b = cs_store_location(new);
+
+	if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+		cs_logf(CS_LOG_WARN, "reload", "[store] changed: the register "
+		    "stays the same until a restart");
 	if ((old->signd_listen == NULL) != (new->signd_listen == NULL) ||
 	    (old->signd_listen != NULL &&
 	    strcmp(old->signd_listen, new->signd_listen) != 0))
