@@ -33,17 +33,6 @@ signer_client_allows(const struct signer_client *who, const char *office)
 	return 0;
 }
 
-static int
-is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 64; i++)
-		if (cs_hex_digit(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F'))
-			return 0;
-	return s[64] == '\0';
-}
-
 int
 signer_request_new(json_t *root, const char *request_sha256,
     const struct signer_client *who, struct signer_request **out,
@@ -56,13 +45,16 @@ signer_request_new(json_t *root, const char *request_sha256,
 	int r;
 
 	*out = NULL;
+	if (root == NULL)
+		return cs_err_set(err, CS_E_USAGE, "signer_request_new: no request");
 	if (who == NULL || who->name == NULL || who->name[0] == '\0' ||
 	    strlen(who->name) >= SIGNER_CLIENT_NAME_MAX)
 		return cs_err_set(err, CS_E_USAGE, "a client name of 1 to %d "
 		    "bytes is required", SIGNER_CLIENT_NAME_MAX - 1);
-	if (request_sha256 == NULL || !is_hex64(request_sha256))
+	/* Its digits are the register's to check (cs_store_put). */
+	if (request_sha256 == NULL || strlen(request_sha256) != 64)
 		return cs_err_set(err, CS_E_USAGE, "the request's SHA-256 must "
-		    "be 64 lower-case hex digits");
+		    "be 64 hex digits");
 	jo = json_is_object(root) ? json_object_get(root, "office") : NULL;
 	if (!json_is_string(jo)) {
 		/* Not signable, and nothing to authorise: list all that is wrong. */
@@ -71,8 +63,9 @@ signer_request_new(json_t *root, const char *request_sha256,
 		if (r != 0)
 			return r;
 		/* The validator requires an office: this is not reached. */
-		cs_problems_add(probs, "/office", "office is required and must "
-		    "be a string");
+		if (probs != NULL)
+			cs_problems_add(probs, "/office", "office is required "
+			    "and must be a string");
 		return cs_err_set(err, CS_E_INVALID, "/office: office is "
 		    "required and must be a string");
 	}

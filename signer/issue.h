@@ -48,7 +48,7 @@ struct signer_request;
  * otherwise, naming client and office.  A request that is not an object
  * or has no office string is validated in full at once: CS_E_INVALID with
  * every problem in probs.  CS_E_USAGE for a client name too long for the
- * register, or a malformed request_sha256.
+ * register, or a request_sha256 that is not 64 characters long.
  */
 int signer_request_new(json_t *root, const char *request_sha256,
     const struct signer_client *who, struct signer_request **out,
