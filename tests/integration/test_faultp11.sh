@@ -39,7 +39,12 @@ control() {
 }
 # faults EVENT FUNCTION: how many such lines the module logged so far.
 faults() { awk -v e="$1" -v f="$2" '$3 == f && $4 == e' "$T/faults.log" 2>/dev/null | wc -l; }
-sign() { "$CS" sign --config "$CONF" --in "$SAMPLES/birth-01.json" --out "$T/$1.xml"; }
+# sign NAME: a registration number of its own each time (the register would
+# hand back the document registered first for the same input, unsigned).
+sign() {
+	sample_with "$SAMPLES/birth-01.json" "j['registration']['number']='FPCLI-$1'" "$T/$1.json"
+	"$CS" sign --config "$CONF" --in "$T/$1.json" --out "$T/$1.xml"
+}
 verifies() { "$CS" verify --trust "$DEV/trust.pem" --crl "$DEV/crl.pem" "$T/$1.xml"; }
 
 # --- no control file: a plain forwarder ----------------------------------------
