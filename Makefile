@@ -40,6 +40,7 @@ PKG_signer   := xmlsec1-openssl
 PKG_verifier := xmlsec1-openssl
 PKG_render   := libxslt libqrencode cairo pangocairo fontconfig
 PKG_service  := libmicrohttpd xmlsec1-openssl
+PKG_tsa      := libcurl openssl
 PKG_signd    :=
 PKG_verifyd  :=
 PKG_cli      := zbar xmlsec1-openssl
@@ -54,7 +55,7 @@ MAIN_civseal         := cli/civseal_main.c
 MAIN_civseal-signd   := signd/signd_main.c
 MAIN_civseal-verifyd := verifyd/verifyd_main.c
 
-LIBDIRS  := core store pkcs11 signer verifier render service signd verifyd cli
+LIBDIRS  := core store pkcs11 tsa signer verifier render service signd verifyd cli
 PROGRAMS := civseal civseal-signd civseal-verifyd
 PKGS_ALL := $(sort $(foreach d,$(LIBDIRS),$(PKG_$(d))))
 
@@ -88,7 +89,7 @@ lib_srcs  = $(filter-out %_main.c,$(wildcard $(1)/*.c))
 $(foreach d,$(LIBDIRS),$(eval OBJ_$(d) := $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(d)))))
 $(foreach d,$(LIBDIRS),$(eval LIB_$(d) := $(BUILD)/lib/libcs$(d).a))
 libs_of  = $(foreach d,$(1),$(LIB_$(d)))
-LIBS_ALL := $(call libs_of,cli signd verifyd service signer verifier render store pkcs11 core)
+LIBS_ALL := $(call libs_of,cli signd verifyd service signer verifier render store tsa pkcs11 core)
 
 BINS := $(patsubst %,$(BUILD)/bin/%,$(PROGRAMS))
 

@@ -14,8 +14,9 @@ rules='
 core:
 store: core
 pkcs11: core
-signer: core store pkcs11
-verifier: core store
+tsa: core
+signer: core store pkcs11 tsa
+verifier: core store tsa
 render: core
 service: core
 signd: core store pkcs11 signer render service
