@@ -21,6 +21,7 @@ render: core
 service: core
 signd: core store pkcs11 signer render service
 verifyd: core store verifier service
+tsad: core pkcs11 tsa service
 cli: core store pkcs11 signer verifier render
 '
 
