@@ -49,7 +49,7 @@ PKG_cli      := zbar xmlsec1-openssl
 # The folders (libraries) each program links, dependents first.  This is the
 # layering: a call into a folder that is not on a program's line fails to
 # link, and scripts/check-layers.sh refuses an #include across the rules.
-LINK_civseal         := cli signer verifier render store pkcs11 core
+LINK_civseal         := cli signer verifier render store tsa pkcs11 core
 LINK_civseal-signd   := signd service signer render store pkcs11 core
 LINK_civseal-verifyd := verifyd service verifier store core
 LINK_civseal-tsad    := tsad service tsa pkcs11 core

@@ -22,7 +22,7 @@ service: core
 signd: core store pkcs11 signer render service
 verifyd: core store verifier service
 tsad: core pkcs11 tsa service
-cli: core store pkcs11 signer verifier render
+cli: core store pkcs11 tsa signer verifier render
 '
 
 bad=0
