@@ -476,7 +476,15 @@ ask(struct tsa_client *c, CURL *h, const char *url,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
 	if (status != 200) {
-		r = cs_err_set(err, CS_E_UNAVAILABLE, "HTTP %ld", status);
+		struct tsa_resp_status st;
+
+		/* A TSA may say why in a TimeStampResp (RFC 3161 status). */
+		if (reply_type_ok(ct) && tsa_resp_parse(b.buf, b.len, &st, NULL,
+		    NULL, NULL) == 0)
+			r = cs_err_set(err, CS_E_UNAVAILABLE, "HTTP %ld: %s",
+			    status, st.text);
+		else
+			r = cs_err_set(err, CS_E_UNAVAILABLE, "HTTP %ld", status);
 		goto out;
 	}
 	if (!reply_type_ok(ct)) {
