@@ -469,8 +469,9 @@ ask(struct tsa_client *c, CURL *h, const char *url,
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		r = cs_err_set(err, CS_E_UNAVAILABLE, "%s%s%s",
-		    curl_easy_strerror(cc), ebuf[0] ? ": " : "", ebuf);
+		/* curl's buffer is the more precise, and names the cause too. */
+		r = cs_err_set(err, CS_E_UNAVAILABLE, "%s", ebuf[0] ? ebuf :
+		    curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

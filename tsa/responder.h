@@ -4,10 +4,10 @@
  *
  * The key is any EVP_PKEY.  A key in the HSM (pkcs11/, libp11 0.4.12 on
  * OpenSSL 3.0) signs through TS_RESP_CTX as it is: CMS signing reaches
- * EVP_PKEY_sign on the token, checked with SoftHSM2 for EC P-256 and
- * RSA-2048 (tests/unit/test_tsa.c with a software key,
- * tests/integration/test_tsad.sh with the token).  Every token made is
- * checked against the TSA certificate's public key before it is sent.
+ * EVP_PKEY_sign on the token: tests/integration/test_tsad.sh signs with
+ * SoftHSM2 keys, EC P-256 (the dev TSA) and RSA-2048, and has openssl
+ * verify the tokens.  Every token made is checked against the TSA
+ * certificate's public key before it is sent.
  *
  * The time is the system clock (gettimeofday, as TS_RESP_CTX reads it),
  * with milliseconds; faketime(1) can shift it for a set-up.

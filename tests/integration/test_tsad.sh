@@ -239,7 +239,7 @@ check "... after the first one's timeout (${ms} ms, 1000-2500)" test "$ms" -ge 1
 client_conf "$T/alldead.conf" 1000 "$ANCHOR" "$DEAD" "${URL}nope"
 expect_exit "client: every URL fails: exit 3" 3 \
 	"$CIVSEAL" timestamp --config "$T/alldead.conf" --in "$T/doc.txt"
-expect_grep "... naming each URL and its cause" "no timestamp from 2 TSAs: ${DEAD}: Couldn't connect.*; ${URL}nope: HTTP 404" "$T/err"
+expect_grep "... naming each URL and its cause" "no timestamp from 2 TSAs: ${DEAD}: Failed to connect .*Couldn't connect to server; ${URL}nope: HTTP 404" "$T/err"
 
 # The offices' root is no TSA anchor: a good TSA is refused by a client
 # that does not trust it.
@@ -275,6 +275,45 @@ expect_exit "civseal timestamp --check: proves existence in June 2025" 0 \
 	"$CIVSEAL" timestamp --config "$CONF" --in "$T/doc.txt" --check "$T/june.tst"
 expect_grep "... genTime 2025-06-15T10:0x" 'genTime +2025-06-15T10:0[0-2]:' "$T/out"
 expect_grep "its log is dated by the shifted clock too" '^\{"ts":"2025-06-15T10:0' "$FAKE_LOG"
+
+# --- an RSA-2048 TSA key, on a token of its own ---------------------------------------------
+# The dev TSA key is EC P-256; TS_RESP_CTX must sign with an RSA key from
+# the HSM just as well.
+RT=$T/rsa
+MODULE=$(awk '/^\[pkcs11\]/{s=1;next} /^\[/{s=0} s&&/^module/{print $3}' "$DEV/civseal.conf")
+mkdir -p "$RT/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$RT" >"$RT/softhsm2.conf"
+(umask 077; openssl rand -hex 12 | tr -d '\n' >"$RT/pin"; openssl rand -hex 12 | tr -d '\n' >"$RT/so-pin")
+rsa_setup() {
+	SOFTHSM2_CONF=$RT/softhsm2.conf "$CIVSEAL" hsm init-token --module "$MODULE" \
+		--label rsa-tsa --so-pin-file "$RT/so-pin" --pin-file "$RT/pin" &&
+	SOFTHSM2_CONF=$RT/softhsm2.conf "$CIVSEAL" hsm keygen --module "$MODULE" \
+		--token rsa-tsa --pin-file "$RT/pin" --label tsa --id 01 --type rsa-2048 &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$RT/ca.key" -subj "/CN=RSA test TSA CA" -days 30 -out "$RT/ca.pem" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+	SOFTHSM2_CONF=$RT/softhsm2.conf PKCS11_MODULE_PATH=$MODULE openssl req -new \
+		-engine pkcs11 -keyform engine \
+		-key "pkcs11:token=rsa-tsa;object=tsa;type=private?pin-source=file:$RT/pin" \
+		-subj "/CN=RSA test TSA" -out "$RT/tsa.csr" &&
+	printf '[tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >"$RT/ext.cnf" &&
+	openssl x509 -req -in "$RT/tsa.csr" -CA "$RT/ca.pem" -CAkey "$RT/ca.key" \
+		-set_serial 7 -days 30 -extfile "$RT/ext.cnf" -extensions tsa -out "$RT/tsa.pem" &&
+	printf '[pkcs11]\nmodule = %s\npin_file = %s/pin\nsofthsm2_conf = %s/softhsm2.conf\n[tsad]\nkey = pkcs11:token=rsa-tsa;object=tsa\ncert = %s/tsa.pem\npolicy = %s\n' \
+		"$MODULE" "$RT" "$RT" "$RT" "$POLICY" >"$RT/civseal.conf"
+}
+check "RSA-2048 TSA key made in a token of its own" rsa_setup
+RPORT=$(free_port)
+"$TSAD" --config "$RT/civseal.conf" --listen "127.0.0.1:$RPORT" 2>>"$T/tsad-rsa.log" &
+PIDS+=($!)
+wait_for "civseal-tsad with the RSA key" 100 curl -sf "http://127.0.0.1:$RPORT/healthz" || exit 1
+stamp rsa "$T/doc.txt" "http://127.0.0.1:$RPORT/"
+expect_eq "RSA TSA: 200" "$(cat "$T/rsa.status")" 200
+check "RSA TSA: openssl ts -verify against its CA" sh -c \
+	"openssl ts -verify -in '$T/rsa.tsr' -digest '$DIGEST' -CAfile '$RT/ca.pem' 2>&1 | grep -q '^Verification: OK'"
+openssl ts -reply -in "$T/rsa.tsr" -token_out -out "$T/rsa.tst" 2>/dev/null
+check "RSA TSA: the token is signed with rsaEncryption" sh -c \
+	"openssl cms -cmsout -print -inform DER -in '$T/rsa.tst' | grep -A1 'signatureAlgorithm:' | grep -q rsaEncryption"
 
 # --- stop ------------------------------------------------------------------------------------
 kill -TERM "$TSAD_PID"
