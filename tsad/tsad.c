@@ -151,9 +151,12 @@ try_fix(struct tsad *d)
 	atomic_fetch_add(&d->reconnects, 1);
 	snprintf(d->cause, sizeof(d->cause), "%s", r != 0 ? err.msg : "");
 	pthread_mutex_unlock(&d->fix_lock);
-	cs_log_event(r != 0 ? CS_LOG_ERROR : CS_LOG_INFO, "hsm_reconnect",
-	    json_pack("{s:s, s:s}", "result", r != 0 ? "failed" : "ok",
-	    "msg", r != 0 ? err.msg : ""));
+	/* The events civseal-signd logs for the same. */
+	if (r != 0)
+		cs_log_event(CS_LOG_ERROR, "hsm_reconnect_failed",
+		    json_pack("{s:s}", "msg", err.msg));
+	else
+		cs_log_event(CS_LOG_INFO, "hsm_reconnected", NULL);
 }
 
 static void

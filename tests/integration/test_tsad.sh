@@ -315,6 +315,49 @@ openssl ts -reply -in "$T/rsa.tsr" -token_out -out "$T/rsa.tst" 2>/dev/null
 check "RSA TSA: the token is signed with rsaEncryption" sh -c \
 	"openssl cms -cmsout -print -inform DER -in '$T/rsa.tst' | grep -A1 'signatureAlgorithm:' | grep -q rsaEncryption"
 
+# --- an HSM outage: 503 while the token is away, back by itself ---------------------------------
+# On a copy of the dev token, so that moving it away harms nobody else.
+HT=$T/outage
+mkdir -p "$HT"
+cp -a "$(sed -n 's/^directories.tokendir *= *//p' "$DEV/softhsm2.conf")" "$HT/tokens"
+sed "s|^directories.tokendir *=.*|directories.tokendir = $HT/tokens|" "$DEV/softhsm2.conf" >"$HT/softhsm2.conf"
+sed "s|^softhsm2_conf *=.*|softhsm2_conf = $HT/softhsm2.conf|" "$CONF" >"$HT/civseal.conf"
+HPORT=$(free_port)
+HURL=http://127.0.0.1:$HPORT/
+# SANITIZE=1: libp11's own leaks on its failure paths during an outage.
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$ROOT/tests/integration/test_hsm_outage.lsan" \
+	"$TSAD" --config "$HT/civseal.conf" --listen "127.0.0.1:$HPORT" 2>>"$T/tsad-outage.log" &
+HPID=$!
+PIDS+=("$HPID")
+wait_for "civseal-tsad on the token copy" 100 curl -sf "${HURL}healthz" || exit 1
+stamp before "$T/doc.txt" "$HURL"
+expect_eq "before the outage: 200" "$(cat "$T/before.status")" 200
+mv "$HT/tokens" "$HT/tokens.away"
+stamp gone "$T/doc.txt" "$HURL"
+expect_eq "token gone: 503" "$(cat "$T/gone.status")" 503
+expect_grep "token gone: Retry-After" '^Retry-After: [0-9]+' "$T/gone.hdr"
+if grep -q '^Content-Type: application/timestamp-reply' "$T/gone.hdr"; then
+	openssl ts -reply -in "$T/gone.tsr" -text >"$T/gone.txt" 2>/dev/null
+	expect_grep "token gone: the body says systemFailure" '^Failure info: the request cannot be handled due to system failure' "$T/gone.txt"
+else
+	expect_grep "token gone: the body says hsm-unavailable" '"code":"hsm-unavailable"' "$T/gone.tsr"
+fi
+expect_eq "token gone: /readyz 503" "$(curl -s -o "$T/ready-gone.body" -w '%{http_code}' "${HURL}readyz")" 503
+expect_grep "token gone: /readyz names the HSM" '"detail":"hsm: ' "$T/ready-gone.body"
+check "token gone: the daemon answers /healthz" curl -sf "${HURL}healthz"
+mv "$HT/tokens.away" "$HT/tokens"
+wait_for "/readyz 200 once the token is back" 60 curl -sf "${HURL}readyz" &&
+	ok "token back: ready again, without a restart"
+stamp back "$T/doc.txt" "$HURL"
+expect_eq "token back: 200" "$(cat "$T/back.status")" 200
+check "token back: the token verifies" verify_digest back "$DIGEST"
+expect_grep "log: hsm_reconnected" '"event":"hsm_reconnected"' "$T/tsad-outage.log"
+r=$(curl -s "${HURL}metrics" | awk '$1 == "civseal_tsa_hsm_reconnects_total" { print $2 }')
+check "metrics: civseal_tsa_hsm_reconnects_total >= 1 (got ${r:-none})" test "${r:-0}" -ge 1
+kill -TERM "$HPID"
+wait "$HPID"
+expect_eq "SIGTERM after the outage: exit 0" "$?" 0
+
 # --- stop ------------------------------------------------------------------------------------
 kill -TERM "$TSAD_PID"
 wait "$TSAD_PID"
