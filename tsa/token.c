@@ -492,6 +492,16 @@ out:
 }
 
 static int
+all_digits(const char *s, int n)
+{
+	while (n-- > 0)
+		if (*s < '0' || *s++ > '9')
+			return 0;
+	return 1;
+}
+
+/* The value of n (at most 4) decimal digits, or -1. */
+static int
 digits(const char *s, int n)
 {
 	int v = 0;
@@ -519,15 +529,13 @@ parse_gen_time(struct tok *t, struct tsa_proof *p, struct cs_err *err)
 	time_t when;
 
 	if (n < 15 || n > 15 + 1 + 9 || s[n - 1] != 'Z' ||
-	    digits(s, 14) < 0 || (n > 15 && (s[14] != '.' || n == 16 ||
+	    !all_digits(s, 14) || (n > 15 && (s[14] != '.' || n == 16 ||
 	    s[n - 2] == '0')))
 		goto bad;
-	for (i = 15; i < n - 1; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			goto bad;
-		if (frac_len < 3)
-			frac[frac_len++] = s[i];
-	}
+	if (n > 15 && !all_digits(s + 15, n - 16))
+		goto bad;
+	for (i = 15; i < n - 1 && frac_len < 3; i++)
+		frac[frac_len++] = s[i];
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = digits(s, 4) - 1900;
 	tm.tm_mon = digits(s + 4, 2) - 1;

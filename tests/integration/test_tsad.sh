@@ -260,6 +260,8 @@ FAKE_LOG=$T/tsad-faketime.log
 # forks: $! is then civseal-tsad itself, and the cleanup reaches it.
 LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
 [ -n "$LIBFAKETIME" ] || not_ok "libfaketime.so.1 not found (apt-get install faketime)"
+# (An AddressSanitizer build wants its runtime first: it is told not to mind.)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 TZ=UTC LD_PRELOAD=$LIBFAKETIME FAKETIME='@2025-06-15 10:00:00' FAKETIME_DONT_FAKE_MONOTONIC=1 \
 	"$TSAD" --config "$CONF" --listen "127.0.0.1:$FPORT" 2>>"$FAKE_LOG" &
 PIDS+=($!)

@@ -867,6 +867,66 @@ test_tsa_name_of_another_refused(void **state)
 	TS_TST_INFO_free(tst);
 }
 
+/* A token of ours with genTime now (minus a minute) and the suffix given. */
+static int
+verify_gen_time(const char *suffix, struct tsa_proof **proof,
+    struct cs_err *err)
+{
+	TS_TST_INFO *tst = tst_for("doc");
+	ASN1_GENERALIZEDTIME *g = ASN1_GENERALIZEDTIME_new();
+	struct tsa_imprint want;
+	time_t now = time(NULL) - 60;
+	struct tm tm;
+	char text[40];
+	size_t len;
+	unsigned char *t;
+	int r;
+
+	gmtime_r(&now, &tm);
+	strftime(text, sizeof(text), "%Y%m%d%H%M%S", &tm);
+	strcat(text, suffix);
+	/* Set as written, without OpenSSL's own checks of the format. */
+	assert_int_equal(ASN1_STRING_set(g, text, (int)strlen(text)), 1);
+	TS_TST_INFO_set_time(tst, g);
+	t = forge_token(tst, tsa_key, tsa, tsa, &len);
+	tsa_imprint_of("sha256", "doc", 3, &want, err);
+	r = tsa_token_verify(trust, t, len, &want, NULL, proof, err);
+	free(t);
+	ASN1_GENERALIZEDTIME_free(g);
+	TS_TST_INFO_free(tst);
+	return r;
+}
+
+static void
+test_gen_time_as_rfc3161_writes_it(void **state)
+{
+	static const char *const bad[] = {
+		".50Z",		/* trailing zero in the fraction */
+		".Z", "", "+0700", "Z0", ".1234567890Z", ".5",
+	};
+	struct tsa_proof *p = NULL;
+	struct cs_err err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(verify_gen_time(".5Z", &p, &err), 0);
+	assert_int_equal(p->gen_time_ms, 500);
+	assert_string_equal(p->gen_time_iso + 19, ".5Z");
+	assert_true(p->existed_by >= p->gen_time + 1);
+	tsa_proof_free(p);
+	assert_int_equal(verify_gen_time("Z", &p, &err), 0);
+	assert_int_equal(p->gen_time_ms, 0);
+	assert_string_equal(p->gen_time_iso + 19, "Z");
+	tsa_proof_free(p);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = NULL;
+		assert_int_equal(verify_gen_time(bad[i], &p, &err),
+		    CS_E_INVALID);
+		assert_null(p);
+		expect_msg(&err, "is not YYYYMMDDhhmmss[.f]Z");
+	}
+}
+
 static void
 test_revoked_tsa_certificate_refused(void **state)
 {
@@ -1097,6 +1157,7 @@ main(void)
 		cmocka_unit_test(test_tsa_without_eku_refused),
 		cmocka_unit_test(test_expired_tsa_certificate_refused),
 		cmocka_unit_test(test_gen_time_outside_certificate_validity_refused),
+		cmocka_unit_test(test_gen_time_as_rfc3161_writes_it),
 		cmocka_unit_test(test_tsa_name_of_another_refused),
 		cmocka_unit_test(test_revoked_tsa_certificate_refused),
 		cmocka_unit_test(test_signing_certificate_must_name_the_signer),
