@@ -10,11 +10,11 @@
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
 
+#include "core/pem.h"
 #include "tsa/resp.h"
 #include "tsa/token.h"
 
@@ -101,65 +101,6 @@ serial_cb(TS_RESP_CTX *ctx, void *data)
 
 /* --- set-up ------------------------------------------------------------------- */
 
-static time_t
-asn1_time_t(const ASN1_TIME *a)
-{
-	struct tm tm;
-
-	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
-		return (time_t)-1;
-	return timegm(&tm);
-}
-
-static int
-read_certs(const char *path, STACK_OF(X509) **out, struct cs_err *err)
-{
-	STACK_OF(X509) *sk = NULL;
-	BIO *b = NULL;
-	X509 *x;
-	unsigned long e;
-	int r = CS_E_INTERNAL;
-
-	*out = NULL;
-	ERR_clear_error();
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		r = cs_err_set(err, CS_E_CONFIG, "cannot read certificate file "
-		    "%s", path);
-		goto out;
-	}
-	if ((sk = sk_X509_new_null()) == NULL) {
-		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
-		goto out;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if (sk_X509_push(sk, x) <= 0) {
-			X509_free(x);
-			r = cs_err_set(err, CS_E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	e = ERR_peek_last_error();
-	if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-		r = cs_err_openssl(err, CS_E_CONFIG, "reading certificates");
-		cs_err_prefix(err, "%s", path);
-		goto out;
-	}
-	ERR_clear_error();
-	if (sk_X509_num(sk) == 0) {
-		r = cs_err_set(err, CS_E_CONFIG, "%s holds no PEM certificate",
-		    path);
-		goto out;
-	}
-	*out = sk;
-	sk = NULL;		/* transferred to caller */
-	r = 0;
-out:
-	sk_X509_pop_free(sk, X509_free);
-	BIO_free(b);
-	return r;
-}
-
 void
 tsa_responder_free(struct tsa_responder *r)
 {
@@ -199,11 +140,11 @@ tsa_responder_new(const struct tsa_responder_opts *o,
 		    "dotted OID", o->policy);
 		goto out;
 	}
-	if ((rc = read_certs(o->cert_path, &certs, err)) != 0)
+	if ((rc = cs_pem_read_certs(o->cert_path, &certs, err)) != 0)
 		goto out;
 	r->cert = sk_X509_shift(certs);	/* the first one is the TSA's */
 	if (o->chain_path != NULL &&
-	    (rc = read_certs(o->chain_path, &r->chain, err)) != 0)
+	    (rc = cs_pem_read_certs(o->chain_path, &r->chain, err)) != 0)
 		goto out;
 	if ((b = BIO_new(BIO_s_mem())) != NULL &&
 	    X509_NAME_print_ex(b, X509_get_subject_name(r->cert), 0,
@@ -219,8 +160,8 @@ tsa_responder_new(const struct tsa_responder_opts *o,
 		    o->cert_path, r->who);
 		goto out;
 	}
-	r->not_before = asn1_time_t(X509_get0_notBefore(r->cert));
-	r->not_after = asn1_time_t(X509_get0_notAfter(r->cert));
+	r->not_before = cs_asn1_time(X509_get0_notBefore(r->cert));
+	r->not_after = cs_asn1_time(X509_get0_notAfter(r->cert));
 	if (now < r->not_before || now > r->not_after) {
 		rc = cs_err_set(err, CS_E_CONFIG, "%s: TSA certificate %s is "
 		    "not valid now (%s)", o->cert_path, r->who,

@@ -21,10 +21,11 @@
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
+
+#include "core/pem.h"
 
 /* The imprint and signature digests a token may use. */
 static const int DIGESTS_ALLOWED[] = { NID_sha256, NID_sha384, NID_sha512 };
@@ -96,16 +97,6 @@ subject_of(const X509 *x, char *buf, size_t n)
 	return buf;
 }
 
-static time_t
-asn1_time_t(const ASN1_TIME *a)
-{
-	struct tm tm;
-
-	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
-		return (time_t)-1;
-	return timegm(&tm);
-}
-
 static const char *
 iso_time(time_t t, char *buf, size_t n)
 {
@@ -130,39 +121,24 @@ tsa_trust_free(struct tsa_trust *t)
 	free(t);
 }
 
-/* True when the error queue holds only the end of the PEM blocks. */
-static int
-pem_at_end(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	if (e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-		ERR_clear_error();
-		return 1;
-	}
-	return 0;
-}
-
-/* Certificates of a PEM file: self-signed ones into store when anchors. */
+/*
+ * The certificates of a PEM file: with anchors, its self-signed ones go into
+ * the store as anchors; every other one helps to build chains.
+ */
 static int
 load_certs(struct tsa_trust *t, const char *path, int anchors,
     struct cs_err *err)
 {
-	BIO *b = NULL;
-	X509 *x = NULL;
-	int n_anchor = 0, n = 0, r = CS_E_INTERNAL;
+	STACK_OF(X509) *sk = NULL;
+	X509 *x;
+	int n_anchor = 0, r;
 
-	ERR_clear_error();
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		r = cs_err_set(err, CS_E_IO, "cannot read TSA certificates %s",
-		    path);
-		goto out;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		n++;
+	if ((r = cs_pem_read_certs(path, &sk, err)) != 0)
+		return r;
+	while ((x = sk_X509_shift(sk)) != NULL) {
 		if (anchors && X509_check_issued(x, x) == X509_V_OK) {
 			if (X509_STORE_add_cert(t->store, x) != 1) {
+				X509_free(x);
 				r = cs_err_openssl(err, CS_E_CONFIG,
 				    "adding a TSA anchor");
 				goto out;
@@ -170,64 +146,16 @@ load_certs(struct tsa_trust *t, const char *path, int anchors,
 			n_anchor++;
 			X509_free(x);	/* the store holds its own reference */
 		} else if (sk_X509_push(t->certs, x) <= 0) {
+			X509_free(x);
 			r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 			goto out;
 		}
-		x = NULL;
 	}
-	if (!pem_at_end()) {
-		r = cs_err_openssl(err, CS_E_CONFIG, "reading certificates");
-		cs_err_prefix(err, "%s", path);
-		goto out;
-	}
-	if (n == 0) {
-		r = cs_err_set(err, CS_E_CONFIG, "%s holds no PEM certificate",
-		    path);
-		goto out;
-	}
-	if (anchors && n_anchor == 0) {
+	if (anchors && n_anchor == 0)
 		r = cs_err_set(err, CS_E_CONFIG, "%s holds no self-signed "
 		    "certificate (TSA trust anchor)", path);
-		goto out;
-	}
-	r = 0;
 out:
-	X509_free(x);
-	BIO_free(b);
-	return r;
-}
-
-static int
-load_crls(struct tsa_trust *t, const char *path, struct cs_err *err)
-{
-	BIO *b = NULL;
-	X509_CRL *c;
-	int r = CS_E_INTERNAL;
-
-	ERR_clear_error();
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		r = cs_err_set(err, CS_E_IO, "cannot read TSA CRLs %s", path);
-		goto out;
-	}
-	while ((c = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) != NULL) {
-		if (sk_X509_CRL_push(t->crls, c) <= 0) {
-			X509_CRL_free(c);
-			r = cs_err_set(err, CS_E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (!pem_at_end()) {
-		r = cs_err_openssl(err, CS_E_CONFIG, "reading CRLs");
-		cs_err_prefix(err, "%s", path);
-		goto out;
-	}
-	if (sk_X509_CRL_num(t->crls) == 0) {
-		r = cs_err_set(err, CS_E_CONFIG, "%s holds no PEM CRL", path);
-		goto out;
-	}
-	r = 0;
-out:
-	BIO_free(b);
+	sk_X509_pop_free(sk, X509_free);
 	return r;
 }
 
@@ -243,8 +171,7 @@ tsa_trust_load(const char *anchors_pem, const char *certs_pem,
 		return cs_err_set(err, CS_E_CONFIG, "no TSA anchors configured");
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
 	    (t->store = X509_STORE_new()) == NULL ||
-	    (t->certs = sk_X509_new_null()) == NULL ||
-	    (t->crls = sk_X509_CRL_new_null()) == NULL) {
+	    (t->certs = sk_X509_new_null()) == NULL) {
 		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -252,7 +179,11 @@ tsa_trust_load(const char *anchors_pem, const char *certs_pem,
 		goto out;
 	if (certs_pem != NULL && (r = load_certs(t, certs_pem, 0, err)) != 0)
 		goto out;
-	if (crl_pem != NULL && (r = load_crls(t, crl_pem, err)) != 0)
+	if (crl_pem != NULL)
+		r = cs_pem_read_crls(crl_pem, &t->crls, err);
+	else if ((t->crls = sk_X509_CRL_new_null()) == NULL)
+		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (r != 0)
 		goto out;
 	*out = t;
 	t = NULL;		/* transferred to caller */
@@ -681,11 +612,11 @@ chain_error(struct tok *t, X509_STORE_CTX *ctx, time_t at,
 		return cs_err_set(err, CS_E_REVOKED, "%s is revoked", who);
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		return cs_err_set(err, CS_E_UNTRUSTED, "%s expired at %s "
-		    "(judged at %s)", who, iso_time(asn1_time_t(
+		    "(judged at %s)", who, iso_time(cs_asn1_time(
 		    X509_get0_notAfter(bad)), lim, sizeof(lim)), when);
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return cs_err_set(err, CS_E_UNTRUSTED, "%s is not valid before "
-		    "%s (judged at %s)", who, iso_time(asn1_time_t(
+		    "%s (judged at %s)", who, iso_time(cs_asn1_time(
 		    X509_get0_notBefore(bad)), lim, sizeof(lim)), when);
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -775,8 +706,8 @@ static int
 check_gen_time_in_validity(struct tok *t, const struct tsa_proof *p,
     struct cs_err *err)
 {
-	time_t nb = asn1_time_t(X509_get0_notBefore(t->signer));
-	time_t na = asn1_time_t(X509_get0_notAfter(t->signer));
+	time_t nb = cs_asn1_time(X509_get0_notBefore(t->signer));
+	time_t na = cs_asn1_time(X509_get0_notAfter(t->signer));
 	char a[32], b[32];
 
 	if (nb == (time_t)-1 || na == (time_t)-1)

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/pem.h"
 #include "pkcs11/key.h"
 #include "service/httpd.h"
 #include "service/metrics.h"
@@ -70,16 +71,6 @@ static const struct {
 
 /* --- the HSM -------------------------------------------------------------- */
 
-static time_t
-not_after(X509 *x)
-{
-	struct tm tm;
-
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
 /*
  * The key from the HSM, proved to sign and to be the certificate's, and a
  * responder around it.  Called at start and by a reconnect (hsm held for
@@ -107,7 +98,7 @@ load_key(struct tsad *d, struct cs_err *err)
 	/* A real signature on the token, checked with the certificate. */
 	if ((r = p11_key_check(d->key, X509_get0_pubkey(cert), err)) != 0)
 		return cs_err_prefix(err, "TSA key %s", d->cfg->tsad_key);
-	d->cert_not_after = not_after(cert);
+	d->cert_not_after = cs_asn1_time(X509_get0_notAfter(cert));
 	return 0;
 }
 
@@ -287,7 +278,7 @@ h_metrics(struct tsad *d, struct cs_httpd_req *req)
 {
 	cs_metrics_set(d->metrics, M_RECONNECTS,
 	    (double)atomic_load(&d->reconnects), NULL);
-	if (d->cert_not_after != 0)
+	if (d->cert_not_after != (time_t)-1)
 		cs_metrics_set(d->metrics, M_CERT_EXPIRY,
 		    difftime(d->cert_not_after, time(NULL)), NULL);
 	cs_httpd_reply_metrics(req, d->metrics);
