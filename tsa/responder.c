@@ -27,7 +27,6 @@ struct tsa_serial {
 };
 
 struct tsa_responder {
-	EVP_PKEY *key;
 	X509 *cert;
 	STACK_OF(X509) *chain;		/* sent in tokens on certReq */
 	ASN1_OBJECT *policy;
@@ -106,7 +105,6 @@ tsa_responder_free(struct tsa_responder *r)
 {
 	if (r == NULL)
 		return;
-	EVP_PKEY_free(r->key);
 	X509_free(r->cert);
 	sk_X509_pop_free(r->chain, X509_free);
 	ASN1_OBJECT_free(r->policy);
@@ -125,9 +123,9 @@ tsa_responder_new(const struct tsa_responder_opts *o,
 	int len, rc = CS_E_INTERNAL;
 
 	*out = NULL;
-	if (o->key == NULL || o->cert_path == NULL || o->policy == NULL) {
-		rc = cs_err_set(err, CS_E_CONFIG, "a TSA needs a key, a "
-		    "certificate and a policy OID");
+	if (o->cert_path == NULL || o->policy == NULL) {
+		rc = cs_err_set(err, CS_E_CONFIG, "a TSA needs a certificate "
+		    "and a policy OID");
 		goto out;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -168,15 +166,6 @@ tsa_responder_new(const struct tsa_responder_opts *o,
 		    now < r->not_before ? "not yet valid" : "expired");
 		goto out;
 	}
-	/* What TS_RESP_CTX checks before each signature, said once here. */
-	if (X509_check_private_key(r->cert, o->key) != 1) {
-		ERR_clear_error();
-		rc = cs_err_set(err, CS_E_CONFIG, "the TSA key is not the one "
-		    "of certificate %s (%s)", r->who, o->cert_path);
-		goto out;
-	}
-	EVP_PKEY_up_ref(o->key);
-	r->key = o->key;
 	r->accuracy_ms = o->accuracy_ms;
 	if ((r->serial = o->serial) == NULL) {
 		if ((rc = tsa_serial_new(&r->own_serial, err)) != 0)
@@ -199,11 +188,24 @@ tsa_responder_cert(const struct tsa_responder *r)
 	return r->cert;
 }
 
+int
+tsa_responder_check_key(const struct tsa_responder *r, EVP_PKEY *key,
+    struct cs_err *err)
+{
+	/* What TS_RESP_CTX checks before each signature, said plainly. */
+	if (X509_check_private_key(r->cert, key) != 1) {
+		ERR_clear_error();
+		return cs_err_set(err, CS_E_CONFIG, "the TSA key is not the one "
+		    "of certificate %s", r->who);
+	}
+	return 0;
+}
+
 /* --- replies ---------------------------------------------------------------------- */
 
 /* A TS_RESP_CTX for one reply: the responder's settings, nothing shared. */
 static TS_RESP_CTX *
-make_ctx(struct tsa_responder *r)
+make_ctx(struct tsa_responder *r, EVP_PKEY *key)
 {
 	TS_RESP_CTX *c;
 	size_t i;
@@ -212,7 +214,7 @@ make_ctx(struct tsa_responder *r)
 	if ((c = TS_RESP_CTX_new()) == NULL)
 		return NULL;
 	ok = TS_RESP_CTX_set_signer_cert(c, r->cert) == 1 &&
-	    TS_RESP_CTX_set_signer_key(c, r->key) == 1 &&
+	    TS_RESP_CTX_set_signer_key(c, key) == 1 &&
 	    TS_RESP_CTX_set_signer_digest(c, EVP_sha256()) == 1 &&
 	    /* SigningCertificateV2 with SHA-256 ids (RFC 5816) */
 	    TS_RESP_CTX_set_ess_cert_id_digest(c, EVP_sha256()) == 1 &&
@@ -266,17 +268,15 @@ system_failure(struct tsa_reply *out, int code, struct cs_err *err)
  * PKCS#11 return value from libp11, say) is the first error queued.
  */
 static void
-first_error(struct cs_err *err, int code, const char *what)
+first_error(struct cs_err *err, int code, const char *what, unsigned long e)
 {
 	char detail[256];
-	unsigned long e = ERR_peek_error();
 
 	if (e == 0) {
 		cs_err_set(err, code, "%s", what);
 		return;
 	}
 	ERR_error_string_n(e, detail, sizeof(detail));
-	ERR_clear_error();
 	cs_err_set(err, code, "%s (OpenSSL: %s)", what, detail);
 }
 
@@ -302,8 +302,9 @@ note_token(TS_RESP *resp, struct tsa_reply *out)
 }
 
 int
-tsa_responder_reply(struct tsa_responder *r, const unsigned char *req,
-    size_t len, struct tsa_reply *out, struct cs_err *err)
+tsa_responder_reply(struct tsa_responder *r, EVP_PKEY *key,
+    const unsigned char *req, size_t len, struct tsa_reply *out,
+    struct cs_err *err)
 {
 	TS_RESP_CTX *ctx = NULL;
 	TS_RESP *resp = NULL;
@@ -314,6 +315,7 @@ tsa_responder_reply(struct tsa_responder *r, const unsigned char *req,
 	unsigned char *der = NULL;
 	size_t token_len;
 	time_t now = time(NULL);
+	unsigned long cause;
 	int n, rc = CS_E_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
@@ -335,13 +337,15 @@ tsa_responder_reply(struct tsa_responder *r, const unsigned char *req,
 	if (len > TSA_REQUEST_MAX)
 		len = 0;
 	ERR_clear_error();
-	if ((ctx = make_ctx(r)) == NULL ||
+	if ((ctx = make_ctx(r, key)) == NULL ||
 	    (in = BIO_new_mem_buf(req, (int)len)) == NULL) {
 		cs_err_openssl(err, CS_E_INTERNAL, "TS_RESP_CTX set-up");
 		rc = system_failure(out, CS_E_INTERNAL, err);
 		goto out;
 	}
-	if ((resp = TS_RESP_create_response(ctx, in)) == NULL) {
+	resp = TS_RESP_create_response(ctx, in);
+	cause = ERR_peek_error();	/* the first, before anything clears it */
+	if (resp == NULL) {
 		cs_err_openssl(err, CS_E_INTERNAL, "TS_RESP_create_response");
 		rc = system_failure(out, CS_E_INTERNAL, err);
 		goto out;
@@ -367,7 +371,7 @@ tsa_responder_reply(struct tsa_responder *r, const unsigned char *req,
 		    strcmp(st.failure, "timeNotAvailable") == 0 ||
 		    strcmp(st.failure, "addInfoNotAvailable") == 0) {
 			first_error(err, CS_E_HSM, "signing the timestamp "
-			    "token failed");
+			    "token failed", cause);
 			rc = system_failure(out, CS_E_HSM, err);
 			goto out;
 		}

@@ -40,15 +40,15 @@ struct tsad {
 	struct cs_metrics *metrics;
 	struct tsa_serial *serial;	/* the process's, across reconnects */
 	struct p11_ctx *p11;
+	struct tsa_responder *resp;	/* certificate, policy: read-only */
+	time_t cert_not_after;
 	/*
 	 * Signing holds hsm for reading; a reconnect (which must free every
-	 * EVP_PKEY before C_Finalize) holds it for writing.  key and resp
-	 * are NULL while the HSM is away.
+	 * EVP_PKEY before C_Finalize) holds it for writing.  key is NULL
+	 * while the HSM is away.
 	 */
 	pthread_rwlock_t hsm;
 	EVP_PKEY *key;
-	struct tsa_responder *resp;
-	time_t cert_not_after;
 	atomic_int broken;		/* an HSM error was seen */
 	atomic_ullong reconnects;
 	pthread_mutex_t fix_lock;	/* next_try, cause */
@@ -72,41 +72,26 @@ static const struct {
 /* --- the HSM -------------------------------------------------------------- */
 
 /*
- * The key from the HSM, proved to sign and to be the certificate's, and a
- * responder around it.  Called at start and by a reconnect (hsm held for
- * writing).
+ * The key from the HSM, proved to be the certificate's and to sign.
+ * Called at start and by a reconnect (hsm held for writing).
  */
 static int
 load_key(struct tsad *d, struct cs_err *err)
 {
-	struct tsa_responder_opts ro;
-	X509 *cert;
+	X509 *cert = tsa_responder_cert(d->resp);
 	int r;
 
 	if ((r = p11_key_load(d->p11, d->cfg->tsad_key, &d->key, err)) != 0)
 		return cs_err_prefix(err, "[tsad] key");
-	memset(&ro, 0, sizeof(ro));
-	ro.key = d->key;
-	ro.cert_path = d->cfg->tsad_cert;
-	ro.chain_path = d->cfg->tsad_chain;
-	ro.policy = d->cfg->tsad_policy;
-	ro.accuracy_ms = d->cfg->tsad_accuracy_ms;
-	ro.serial = d->serial;
-	if ((r = tsa_responder_new(&ro, &d->resp, err)) != 0)
-		return cs_err_prefix(err, "%s: [tsad]", d->cfg->path);
-	cert = tsa_responder_cert(d->resp);
-	/* A real signature on the token, checked with the certificate. */
-	if ((r = p11_key_check(d->key, X509_get0_pubkey(cert), err)) != 0)
+	if ((r = tsa_responder_check_key(d->resp, d->key, err)) != 0 ||
+	    (r = p11_key_check(d->key, X509_get0_pubkey(cert), err)) != 0)
 		return cs_err_prefix(err, "TSA key %s", d->cfg->tsad_key);
-	d->cert_not_after = cs_asn1_time(X509_get0_notAfter(cert));
 	return 0;
 }
 
 static void
 unload_key(struct tsad *d)
 {
-	tsa_responder_free(d->resp);
-	d->resp = NULL;
 	EVP_PKEY_free(d->key);
 	d->key = NULL;
 }
@@ -196,11 +181,11 @@ h_stamp(struct tsad *d, struct cs_httpd_req *req)
 	if (atomic_load(&d->broken))
 		try_fix(d);
 	pthread_rwlock_rdlock(&d->hsm);
-	if (d->resp != NULL) {
+	if (d->key != NULL) {
 		have = 1;
 		t0 = cs_mono_seconds();
-		r = tsa_responder_reply(d->resp, (const unsigned char *)body,
-		    len, &rep, &err);
+		r = tsa_responder_reply(d->resp, d->key,
+		    (const unsigned char *)body, len, &rep, &err);
 		cs_metrics_observe(d->metrics, M_SIGN_SECONDS,
 		    cs_mono_seconds() - t0, NULL);
 	}
@@ -255,7 +240,7 @@ h_readyz(struct tsad *d, struct cs_httpd_req *req)
 	if (atomic_load(&d->broken))
 		try_fix(d);
 	pthread_rwlock_rdlock(&d->hsm);
-	if (d->resp != NULL)
+	if (d->key != NULL)
 		r = p11_key_check(d->key, X509_get0_pubkey(
 		    tsa_responder_cert(d->resp)), &err);
 	else
@@ -386,6 +371,7 @@ tsad_free(struct tsad *d)
 	if (d == NULL)
 		return;
 	unload_key(d);
+	tsa_responder_free(d->resp);
 	p11_ctx_free(d->p11);
 	tsa_serial_free(d->serial);
 	cs_metrics_free(d->metrics);
@@ -415,6 +401,7 @@ int
 tsad_start(const struct tsad_opts *opts, struct tsad **out,
     struct cs_err *err)
 {
+	struct tsa_responder_opts ro;
 	struct cs_httpd_opts ho;
 	struct tsad *d = NULL;
 	int r = CS_E_INTERNAL;
@@ -435,6 +422,18 @@ tsad_start(const struct tsad_opts *opts, struct tsad **out,
 	    (r = cs_config_apply_env(d->cfg, err)) != 0 ||
 	    (r = tsa_serial_new(&d->serial, err)) != 0)
 		goto out;
+	memset(&ro, 0, sizeof(ro));
+	ro.cert_path = d->cfg->tsad_cert;
+	ro.chain_path = d->cfg->tsad_chain;
+	ro.policy = d->cfg->tsad_policy;
+	ro.accuracy_ms = d->cfg->tsad_accuracy_ms;
+	ro.serial = d->serial;
+	if ((r = tsa_responder_new(&ro, &d->resp, err)) != 0) {
+		cs_err_prefix(err, "%s: [tsad]", d->cfg->path);
+		goto out;
+	}
+	d->cert_not_after = cs_asn1_time(X509_get0_notAfter(
+	    tsa_responder_cert(d->resp)));
 	if ((r = p11_ctx_new(d->cfg->p11_module, d->cfg->p11_pin_file,
 	    d->cfg->p11_pin_env, &d->p11, err)) != 0 ||
 	    (r = load_key(d, err)) != 0)

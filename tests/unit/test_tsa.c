@@ -173,7 +173,6 @@ new_responder(const char *cert_file, struct cs_err *err, int *rc)
 	struct tsa_responder *r = NULL;
 
 	memset(&o, 0, sizeof(o));
-	o.key = tsa_key;
 	o.cert_path = in_dir(cert_file);
 	o.policy = POLICY;
 	o.accuracy_ms = 1500;
@@ -285,7 +284,7 @@ ask(struct tsa_responder *r, const char *data, struct tsa_reply *rep)
 
 	sha256_of(data, md);
 	assert_int_equal(tsa_request_new(md, NULL, &req, &err), 0);
-	if (tsa_responder_reply(r, req->der, req->len, rep, &err) != 0)
+	if (tsa_responder_reply(r, tsa_key, req->der, req->len, rep, &err) != 0)
 		fail_msg("responder: %s", err.msg);
 	assert_true(rep->granted);
 	return req;
@@ -596,7 +595,8 @@ expect_rejected(const unsigned char *req, size_t len, const char *failure)
 	struct tsa_resp_status st;
 	struct cs_err err;
 
-	assert_int_equal(tsa_responder_reply(responder, req, len, &rep, &err), 0);
+	assert_int_equal(tsa_responder_reply(responder, tsa_key, req, len, &rep,
+	    &err), 0);
 	assert_false(rep.granted);
 	assert_non_null(rep.failure);
 	assert_string_equal(rep.failure, failure);
@@ -675,19 +675,33 @@ test_responder_refuses_a_certificate_without_timestamping_eku(void **state)
 static void
 test_responder_refuses_a_key_not_the_certificates(void **state)
 {
-	struct tsa_responder_opts o;
-	struct tsa_responder *r = NULL;
+	struct tsa_request *req = NULL;
+	struct tsa_reply rep;
+	struct tsa_resp_status st;
 	EVP_PKEY *wrong = new_key();
+	unsigned char md[32] = { 3 };
 	struct cs_err err;
 
 	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.key = wrong;
-	o.cert_path = in_dir("tsa.pem");
-	o.policy = POLICY;
-	assert_int_equal(tsa_responder_new(&o, &r, &err), CS_E_CONFIG);
-	assert_null(r);
-	expect_msg(&err, "the TSA key is not the one of certificate");
+	assert_int_equal(tsa_responder_check_key(responder, tsa_key, &err), 0);
+	assert_int_equal(tsa_responder_check_key(responder, wrong, &err),
+	    CS_E_CONFIG);
+	expect_msg(&err, "the TSA key is not the one of certificate "
+	    "CN=Test TSA");
+	/* Given anyway: no token, a systemFailure, the cause named. */
+	assert_int_equal(tsa_request_new(md, NULL, &req, &err), 0);
+	assert_int_not_equal(tsa_responder_reply(responder, wrong, req->der,
+	    req->len, &rep, &err), 0);
+	expect_msg(&err, "signing the timestamp token failed (OpenSSL: ");
+	expect_msg(&err, "key values mismatch");
+	assert_false(rep.granted);
+	assert_string_equal(rep.failure, "systemFailure");
+	assert_int_equal(tsa_resp_parse(rep.der, rep.len, &st, NULL, NULL,
+	    &err), 0);
+	assert_int_equal(st.status, TS_STATUS_REJECTION);
+	assert_string_equal(st.failure, "systemFailure");
+	tsa_reply_clear(&rep);
+	tsa_request_free(req);
 	EVP_PKEY_free(wrong);
 }
 
