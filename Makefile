@@ -99,8 +99,17 @@ BINS := $(patsubst %,$(BUILD)/bin/%,$(PROGRAMS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+# tests/faultp11: a PKCS#11 module that forwards to SoftHSM2 and injects
+# faults for the tests.  Built without sanitizers even under SANITIZE=1: it
+# is also loaded by programs built without them (pkcs11-tool), and an
+# ASan-instrumented module cannot be loaded there.  -z nodelete: its rules
+# and counts outlive a client that unloads and reloads it (a reconnect).
+FAULTP11 := $(BUILD)/tests/libfaultp11.so
+FAULTP11_SRCS := tests/faultp11/faultp11.c pkcs11/ckr.c
+FAULTP11_LIBS := $(shell pkg-config --libs libp11 libcrypto 2>/dev/null)
+
 .PHONY: all deps check dev run bench install clean distclean fmt fmt-check help layers
-all: $(BINS) $(UNIT_BINS) $(BUILD)/.layers-ok
+all: $(BINS) $(UNIT_BINS) $(FAULTP11) $(BUILD)/.layers-ok
 
 help:
 	@sed -n '2,15p' Makefile
@@ -147,6 +156,12 @@ TEST_LIBS = $(LIBS_ALL) $(shell pkg-config --libs $(PKGS_ALL)) $(CS_LDLIBS)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIBS) -lcmocka
+
+$(FAULTP11): $(FAULTP11_SRCS) pkcs11/ckr.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize% -fno-sanitize% -MMD -MP,$(ALL_CFLAGS)) \
+	    -fPIC -shared -fvisibility=hidden -Wl,-z,nodelete -o $@ $(FAULTP11_SRCS) \
+	    $(FAULTP11_LIBS) -lpthread -ldl
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)

@@ -21,8 +21,10 @@ usage(FILE *f)
 	    "XML) matches the audit entries that record it.  The register is\n"
 	    "opened read-only.\n"
 	    "\n"
-	    "  --config FILE  the register named by [store] path in this file\n"
-	    "  --db FILE      the register database file itself\n"
+	    "  --config FILE  the register named by [store] path or url in this\n"
+	    "                 file\n"
+	    "  --db FILE      the register database file itself (or its URL,\n"
+	    "                 sqlite:///FILE)\n"
 	    "\n"
 	    "Prints 'audit chain intact: N entries', or the first problem found\n"
 	    "(the entry or document at fault).  The chain shows edits made to\n"
@@ -73,12 +75,11 @@ audit_verify(int argc, char **argv)
 			fprintf(stderr, "civseal audit verify: %s\n", err.msg);
 			goto out;
 		}
-		if (cfg->store_path == NULL) {
+		if ((db = cs_store_location(cfg)) == NULL) {
 			fprintf(stderr, "civseal audit verify: %s has no [store] "
-			    "path\n", config);
+			    "path or url\n", config);
 			goto out;
 		}
-		db = cfg->store_path;
 	}
 	if (cs_store_open(db, 1, &st, &err) != 0) {
 		fprintf(stderr, "civseal audit verify: %s\n", err.msg);

@@ -40,6 +40,7 @@ static const struct key_def keys[] = {
 	{ SEC_TRUST, "anchors", K_PATH, offsetof(struct cs_config, trust_anchors) },
 	{ SEC_TRUST, "crl", K_PATH, offsetof(struct cs_config, trust_crl) },
 	{ SEC_STORE, "path", K_PATH, offsetof(struct cs_config, store_path) },
+	{ SEC_STORE, "url", K_STRING, offsetof(struct cs_config, store_url) },
 	{ SEC_SIGND, "listen", K_STRING, offsetof(struct cs_config, signd_listen) },
 	{ SEC_SIGND, "clients", K_PATH, offsetof(struct cs_config, signd_clients) },
 	{ SEC_VERIFYD, "listen", K_STRING, offsetof(struct cs_config, verifyd_listen) },
@@ -308,6 +309,9 @@ check(const struct cs_config *cfg, struct cs_err *err)
 		return cs_err_set(err, CS_E_CONFIG,
 		    "%s: [pkcs11] has both pin_file and pin_env; keep one",
 		    cfg->path);
+	if (cfg->store_path != NULL && cfg->store_url != NULL)
+		return cs_err_set(err, CS_E_CONFIG,
+		    "%s: [store] has both path and url; keep one", cfg->path);
 	/* A token must be checked against anchors before it is used. */
 	if (cfg->tsa_urls.n > 0 && cfg->tsa_anchors == NULL)
 		return cs_err_set(err, CS_E_CONFIG,

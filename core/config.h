@@ -11,6 +11,9 @@
  *   anchors = trust.pem
  *   crl = crl.pem
  *
+ *   [store]
+ *   path = register.db          ; or: url = sqlite:///var/lib/civseal/register.db
+ *
  *   [office 01-BADINH]
  *   name = UBND phường Ba Đình, Thành phố Hà Nội
  *   key = pkcs11:token=civseal-dev;object=01-BADINH
@@ -74,8 +77,9 @@ struct cs_config {
 	char *trust_anchors;
 	char *trust_crl;
 
-	/* [store] */
+	/* [store]: path = FILE (SQLite), or url = sqlite:///FILE | postgresql://… */
 	char *store_path;
+	char *store_url;	/* as written; the register backend reads it */
 
 	/* [signd] */
 	char *signd_listen;

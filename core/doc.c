@@ -948,8 +948,52 @@ parse_doc(struct parse *p, json_t *root, struct cs_doc *doc)
  * appended to probs (initialised by the caller; may be NULL); err gets a
  * one-line summary naming the count and the first problem.
  */
+/* The summary of the problems added since before: CS_E_INVALID. */
+static int
+problems_summary(const struct cs_problems *probs, size_t before,
+    struct cs_err *err)
+{
+	size_t n = probs->n + probs->dropped - before;
+
+	if (before < probs->n)
+		return cs_err_set(err, CS_E_INVALID, "%zu problem%s in the "
+		    "request%s %s%s%s", n, n == 1 ? "" : "s",
+		    n == 1 ? ":" : "; first:", probs->item[before].path,
+		    probs->item[before].path[0] ? ": " : "",
+		    probs->item[before].msg);
+	return cs_err_set(err, CS_E_INVALID, "%zu problems in the request", n);
+}
+
 int
-cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
+cs_doc_json_load(const char *json, size_t len, json_t **out,
+    struct cs_problems *probs, struct cs_err *err)
+{
+	struct cs_problems local;
+	json_error_t jerr;
+	size_t before;
+
+	if (probs == NULL) {
+		cs_problems_init(&local);
+		probs = &local;
+	}
+	before = probs->n + probs->dropped;
+	/*
+	 * DOMAIN §6: jansson keeps the last of duplicate keys unless told;
+	 * NUL is allowed here only so that the field holding it is named.
+	 * Without JSON_DECODE_ANY and JSON_DISABLE_EOF_CHECK, the input is one
+	 * object or array with nothing after it.
+	 */
+	*out = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &jerr);
+	if (*out != NULL)
+		return 0;
+	cs_problems_add(probs, "", "not a valid JSON document: %s (line %d, "
+	    "column %d)", jerr.text, jerr.line, jerr.column);
+	return problems_summary(probs, before, err);
+}
+
+int
+cs_doc_from_json_value(json_t *root, const struct cs_date *today,
     struct cs_doc **out, struct cs_problems *probs, struct cs_err *err)
 {
 	struct cs_problems local;
@@ -957,9 +1001,7 @@ cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
 	struct cs_date now;
 	struct parse p;
 	struct check c;
-	json_error_t jerr;
-	json_t *root = NULL;
-	size_t before, n;
+	size_t before;
 	int r = CS_E_INTERNAL;
 
 	*out = NULL;
@@ -971,19 +1013,6 @@ cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
 	if (today == NULL) {
 		cs_date_ict(time(NULL), &now);
 		today = &now;
-	}
-	/*
-	 * DOMAIN §6: jansson keeps the last of duplicate keys unless told;
-	 * NUL is allowed here only so that the field holding it is named.
-	 * Without JSON_DECODE_ANY and JSON_DISABLE_EOF_CHECK, the input is one
-	 * object or array with nothing after it.
-	 */
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-	    &jerr);
-	if (root == NULL) {
-		cs_problems_add(probs, "", "not a valid JSON document: %s "
-		    "(line %d, column %d)", jerr.text, jerr.line, jerr.column);
-		goto invalid;
 	}
 	if (!json_is_object(root)) {
 		cs_problems_add(probs, "", "must be a JSON object, not %s",
@@ -1012,19 +1041,24 @@ cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
 	r = 0;
 	goto out;
 invalid:
-	n = probs->n + probs->dropped - before;
-	if (before < probs->n)
-		r = cs_err_set(err, CS_E_INVALID, "%zu problem%s in the "
-		    "request%s %s%s%s", n, n == 1 ? "" : "s",
-		    n == 1 ? ":" : "; first:", probs->item[before].path,
-		    probs->item[before].path[0] ? ": " : "",
-		    probs->item[before].msg);
-	else
-		r = cs_err_set(err, CS_E_INVALID, "%zu problems in the request",
-		    n);
+	r = problems_summary(probs, before, err);
 out:
-	json_decref(root);
 	cs_doc_free(doc);
+	return r;
+}
+
+int
+cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
+    struct cs_doc **out, struct cs_problems *probs, struct cs_err *err)
+{
+	json_t *root = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = cs_doc_json_load(json, len, &root, probs, err)) != 0)
+		return r;
+	r = cs_doc_from_json_value(root, today, out, probs, err);
+	json_decref(root);
 	return r;
 }
 

@@ -115,20 +115,35 @@ struct cs_doc *cs_doc_new(void);
 void cs_doc_free(struct cs_doc *doc);
 
 /*
- * Parse and validate a registration request (JSON text of len bytes).
- * today is the current ICT date (NULL: computed from the clock); it bounds
- * "no date in the future".  On success *out owns a normalised record.
- * When the input breaks rules, returns CS_E_INVALID and lists every problem
- * (JSON pointer + rule) in probs; err summarises.  Other codes: CS_E_NOMEM.
- */
-/*
  * An office code: 1 to 63 of A-Z a-z 0-9 . _ - (s need not be
  * NUL-terminated; n bytes are read).  The one rule for config, requests,
  * documents and seals.
  */
 int cs_office_code_ok(const char *s, size_t n);
 
+/*
+ * Parse and validate a registration request (JSON text of len bytes).
+ * today is the current ICT date (NULL: computed from the clock); it bounds
+ * "no date in the future".  On success *out owns a normalised record.
+ * When the input breaks rules, returns CS_E_INVALID and lists every problem
+ * (JSON pointer + rule) in probs; err summarises.  Other codes: CS_E_NOMEM.
+ * The same as cs_doc_json_load, then cs_doc_from_json_value.
+ */
 int cs_doc_from_json(const char *json, size_t len, const struct cs_date *today,
+    struct cs_doc **out, struct cs_problems *probs, struct cs_err *err);
+
+/*
+ * The JSON text of a request, parsed as the rules want it read (duplicate
+ * keys refused; a NUL inside a string kept, so that the field holding it
+ * is named).  *out is a new reference.  CS_E_INVALID with the syntax error
+ * (line, column) as a problem at "" when it is not one JSON text.
+ */
+int cs_doc_json_load(const char *json, size_t len, json_t **out,
+    struct cs_problems *probs, struct cs_err *err);
+
+/* Validate a request already parsed (by cs_doc_json_load, or by a caller
+ * that refuses malformed JSON its own way), as cs_doc_from_json does. */
+int cs_doc_from_json_value(json_t *root, const struct cs_date *today,
     struct cs_doc **out, struct cs_problems *probs, struct cs_err *err);
 
 /*

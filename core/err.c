@@ -84,6 +84,7 @@ cs_err_name(int code)
 	case CS_E_NOTFOUND:	return "not-found";
 	case CS_E_CONFLICT:	return "conflict";
 	case CS_E_UNAVAILABLE:	return "unavailable";
+	case CS_E_DENIED:	return "denied";
 	default:		return "internal";
 	}
 }

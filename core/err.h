@@ -26,6 +26,7 @@ enum cs_errcode {
 	CS_E_CONFLICT = -12,
 	CS_E_UNAVAILABLE = -13,	/* a dependency (HSM, register) is down */
 	CS_E_INTERNAL = -14,
+	CS_E_DENIED = -15,	/* the caller may not do this (authorisation) */
 };
 
 #define CS_ERR_MSG_MAX 512

@@ -132,8 +132,8 @@ the PIN file (mode 0600), the PKI (trust.pem, crl.pem, issuing-ca.pem,
 offices/), and civseal.conf.  Try:
 
   export SOFTHSM2_CONF=$DEV/softhsm2.conf
-  $BIN/civseal sign --config $DEV/civseal.conf --in ../shared/samples/birth-02.json --out /tmp/b2.xml
-  $BIN/civseal verify --config $DEV/civseal.conf --json /tmp/b2.xml
+  $BIN/civseal sign --config $DEV/civseal.conf --in ../shared/samples/birth-03.json --out /tmp/b3.xml
+  $BIN/civseal verify --config $DEV/civseal.conf --register $DEV/register.db --json /tmp/b3.xml
   $BIN/civseal hsm list --module /usr/lib/softhsm/libsofthsm2.so --token civseal-dev --pin-file $DEV/pin
 
 civseal-signd runs at $URL (API: docs/api.md); development client tokens:

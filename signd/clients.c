@@ -249,17 +249,22 @@ signd_clients_authenticate(const struct clients *cl, const char *token, size_t l
 	return found != 0 ? &cl->item[found - 1] : NULL;
 }
 
+void
+signd_clients_who(const struct client *c, struct signer_client *out)
+{
+	out->name = c->name;
+	out->all_offices = c->all_offices;
+	out->offices = c->offices;
+	out->n_offices = c->n_offices;
+}
+
 int
 signd_clients_allows(const struct client *c, const char *office)
 {
-	size_t i;
+	struct signer_client who;
 
-	if (c == NULL || office == NULL)
+	if (c == NULL)
 		return 0;
-	if (c->all_offices)
-		return 1;
-	for (i = 0; i < c->n_offices; i++)
-		if (strcmp(c->offices[i], office) == 0)
-			return 1;
-	return 0;
+	signd_clients_who(c, &who);
+	return signer_client_allows(&who, office);
 }

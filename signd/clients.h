@@ -23,6 +23,7 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "signer/issue.h"
 
 #define CLIENTS_NAME_MAX 64
 #define CLIENTS_TOKEN_MIN 43
@@ -66,6 +67,9 @@ const struct client *signd_clients_authenticate(const struct clients *cl,
 
 /* May client act for this office?  (Offices not configured are checked by the signer.) */
 int signd_clients_allows(const struct client *c, const char *office);
+
+/* The client as the issuing library sees it (pointers into c). */
+void signd_clients_who(const struct client *c, struct signer_client *out);
 
 /* Is this the shape of a token (43-128 base64url characters)? */
 int signd_clients_token_shape_ok(const char *token, size_t len);

@@ -24,6 +24,7 @@
 #include "signd/clients.h"
 #include "render/qr.h"
 #include "render/render.h"
+#include "signer/issue.h"
 #include "signer/signer.h"
 
 #define IDEM_KEY_MAX 255
@@ -451,147 +452,86 @@ idem_leave(struct signd *sd, struct idem *e, int registered)
 	pthread_mutex_unlock(&sd->idem_lock);
 }
 
-/* Answer a retry from the register: same body 200, other body 409. */
-static void
-reply_replay(struct signd *sd, struct cs_httpd_req *req,
-    const struct cs_store_doc *d, const char *req_sha)
-{
-	if (strcmp(d->request_sha256, req_sha) != 0) {
-		cs_httpd_log_str(req, "doc", d->id);
-		cs_httpd_reply_problem(req, 409, "idempotency-key-reused",
-		    "this Idempotency-Key was used for a different request "
-		    "body", NULL);
-		return;
-	}
-	cs_metrics_add(sd->metrics, M_REPLAYS, 1, NULL);
-	reply_doc(req, 200, d);
-}
-
 /* --- handlers ------------------------------------------------------------ */
 
-/* Sign and register; the leader's part of POST /v1/documents. */
+/*
+ * Issue and register (signer_issue); the leader's part of POST
+ * /v1/documents.  Returns 1 when the register holds a document for this
+ * (client, key) afterwards, for the retries that wait on it.
+ */
 static int
 issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req,
-    const char *office, const char *idem_key, const char *req_sha)
+    const struct signer_request *rq, const char *idem_key,
+    struct cs_problems *probs)
 {
-	struct signer_doc *d = NULL;
-	struct cs_store_doc sdoc, *existing = NULL;
-	struct cs_problems *probs = NULL;
+	struct signer_issued is;
 	struct cs_err err;
-	const char *body;
-	size_t len;
-	double t0;
 	int r, registered = 0;
 
 	cs_err_clear(&err);
-	body = cs_httpd_body(req, &len);
-	if ((probs = malloc(sizeof(*probs))) == NULL) {
-		cs_httpd_reply_problem(req, 500, "internal", "out of memory",
+	r = signer_issue(sr->gen->signer, sd->store, rq, idem_key, NULL, &is,
+	    probs, &err);
+	if (is.sign_seconds > 0)
+		cs_metrics_observe(sd->metrics, M_SIGN_SECONDS, is.sign_seconds,
 		    NULL);
-		goto out;
-	}
-	cs_problems_init(probs);
-	t0 = cs_mono_seconds();
-	r = signer_issue(sr->gen->signer, body, len, NULL, &d, probs, &err);
 	switch (r) {
 	case 0:
-		cs_metrics_observe(sd->metrics, M_SIGN_SECONDS, cs_mono_seconds() - t0,
-		    NULL);
+		registered = 1;
+		if (is.doc != NULL) {
+			cs_metrics_add(sd->metrics, M_ISSUED, 1, "type",
+			    is.reg->type, NULL);
+			reply_doc(req, 201, is.reg);
+		} else {
+			/* A retry: the document registered the first time. */
+			cs_metrics_add(sd->metrics, M_REPLAYS, 1, NULL);
+			reply_doc(req, 200, is.reg);
+		}
 		break;
 	case CS_E_INVALID:
 		reply_problems(req, probs, &err);
-		goto out;
+		break;
 	case CS_E_HSM:
 		cs_metrics_add(sd->metrics, M_HSM_ERRORS, 1, NULL);
 		cs_logf(CS_LOG_ERROR, "hsm_error", "%s", err.msg);
 		set_retry_after(req);
 		cs_httpd_reply_problem(req, 503, "hsm-unavailable", err.msg,
 		    NULL);
-		goto out;
+		break;
 	case CS_E_CONFIG:
 		/* An expired office certificate, say: an operator must act. */
 		cs_logf(CS_LOG_ERROR, "signer_error", "%s", err.msg);
 		set_retry_after(req);
 		cs_httpd_reply_problem(req, 503, "signer-unavailable", err.msg,
 		    NULL);
-		goto out;
+		break;
 	case CS_E_CRYPTO:
 		cs_logf(CS_LOG_ERROR, "signer_error", "%s", err.msg);
 		cs_httpd_reply_problem(req, 500, "signature-check-failed",
 		    "the signed document did not verify, so it was not issued",
 		    NULL);
-		goto out;
-	default:
-		cs_logf(CS_LOG_ERROR, "signer_error", "%s", err.msg);
-		cs_httpd_reply_problem(req, 500, "internal",
-		    "the document could not be issued", NULL);
-		goto out;
-	}
-	/* The signer must have signed for the office that was authorised. */
-	if (strcmp(d->hdr.office, office) != 0 ||
-	    !signd_clients_allows(sr->client, d->hdr.office)) {
-		cs_httpd_reply_problem(req, 403, "office-not-allowed",
-		    "this client may not act for the office of the request",
-		    NULL);
-		goto out;
-	}
-	memset(&sdoc, 0, sizeof(sdoc));
-	snprintf(sdoc.id, sizeof(sdoc.id), "%s", d->hdr.id);
-	snprintf(sdoc.type, sizeof(sdoc.type), "%s",
-	    cs_doc_type_name(d->doc->type));
-	snprintf(sdoc.office, sizeof(sdoc.office), "%s", d->hdr.office);
-	snprintf(sdoc.reg_number, sizeof(sdoc.reg_number), "%s",
-	    d->doc->registration.number);
-	snprintf(sdoc.reg_book, sizeof(sdoc.reg_book), "%s",
-	    d->doc->registration.book);
-	cs_date_format(&d->doc->registration.date, sdoc.reg_date,
-	    sizeof(sdoc.reg_date));
-	memcpy(sdoc.sha256, d->sha256_hex, sizeof(sdoc.sha256));
-	snprintf(sdoc.signed_at, sizeof(sdoc.signed_at), "%s",
-	    d->hdr.signed_at);
-	snprintf(sdoc.client, sizeof(sdoc.client), "%s", sr->client->name);
-	snprintf(sdoc.idem_key, sizeof(sdoc.idem_key), "%s",
-	    idem_key != NULL ? idem_key : "");
-	memcpy(sdoc.request_sha256, req_sha, sizeof(sdoc.request_sha256));
-	sdoc.status = CS_STATUS_VALID;
-	sdoc.xml = d->xml;		/* borrowed: put copies it */
-	sdoc.xml_len = d->xml_len;
-	cs_err_clear(&err);
-	r = cs_store_put(sd->store, &sdoc, &existing, &err);
-	switch (r) {
-	case 0:
-		registered = 1;
-		cs_metrics_add(sd->metrics, M_ISSUED, 1, "type", sdoc.type,
-		    NULL);
-		reply_doc(req, 201, &sdoc);
 		break;
 	case CS_E_CONFLICT:
-		if (existing != NULL) {
-			/*
-			 * Another request (another process) registered this
-			 * key first: its document is the answer, ours is
-			 * dropped, unseen by anyone.
-			 */
+		if (is.reg != NULL) {
+			/* The key holds a document of another request body. */
 			registered = 1;
-			reply_replay(sd, req, existing, req_sha);
-		} else {
+			cs_httpd_log_str(req, "doc", is.reg->id);
+			cs_httpd_reply_problem(req, 409, "idempotency-key-reused",
+			    "this Idempotency-Key was used for a different "
+			    "request body", NULL);
+		} else
 			cs_httpd_reply_problem(req, 409, "registration-exists",
 			    err.msg, NULL);
-		}
 		break;
 	case CS_E_UNAVAILABLE:
 		reply_store_down(req, &err);
 		break;
 	default:
-		cs_logf(CS_LOG_ERROR, "store_error", "%s", err.msg);
+		cs_logf(CS_LOG_ERROR, "signer_error", "%s", err.msg);
 		cs_httpd_reply_problem(req, 500, "internal",
-		    "the document could not be registered", NULL);
+		    "the document could not be issued", NULL);
 		break;
 	}
-out:
-	cs_store_doc_free(existing);
-	signer_doc_free(d);
-	free(probs);
+	signer_issued_clear(&is);
 	return registered;
 }
 
@@ -599,16 +539,16 @@ out:
 static void
 h_issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 {
-	struct cs_store_doc *found = NULL;
+	struct signer_client who;
+	struct signer_request *rq = NULL;
 	struct cs_problems *probs = NULL;
-	struct cs_doc *doc = NULL;
 	struct idem *entry = NULL;
 	struct cs_err err;
-	const char *idem_key = NULL, *office, *body, *p;
-	char req_sha[65], key[sizeof(entry->key)], detail[160];
+	const char *idem_key = NULL, *body, *p;
+	char req_sha[65], key[sizeof(entry->key)];
 	json_t *root = NULL, *jo;
 	size_t len;
-	int r, registered = 0, office_ok;
+	int r, registered = 0;
 
 	cs_err_clear(&err);
 	if (cs_httpd_header_count(req, "Idempotency-Key") > 1) {
@@ -636,40 +576,37 @@ h_issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	}
 	if ((root = parse_body(req)) == NULL)
 		goto out;
-	/* Authorise before any signing: the office is read from the body. */
 	jo = json_is_object(root) ? json_object_get(root, "office") : NULL;
-	if (!json_is_string(jo)) {
-		/* Not signable: let the validator list everything wrong. */
-		if ((probs = malloc(sizeof(*probs))) == NULL) {
-			cs_httpd_reply_problem(req, 500, "internal",
-			    "out of memory", NULL);
-			goto out;
-		}
-		cs_problems_init(probs);
-		r = cs_doc_from_json(body, len, NULL, &doc, probs, &err);
-		if (r == 0 || probs->n == 0)
-			reply_invalid1(req, json_is_object(root) ? "/office" :
-			    "", json_is_object(root) ? "office is required "
-			    "and must be a string" : "the request must be a "
-			    "JSON object");
-		else
-			reply_problems(req, probs, &err);
-		goto out;
-	}
-	office = json_string_value(jo);
-	office_ok = cs_office_code_ok(office, strlen(office));
-	if (office_ok)
-		cs_httpd_log_str(req, "office", office);
-	if (!signd_clients_allows(sr->client, office)) {
-		snprintf(detail, sizeof(detail), "client %s may not act for "
-		    "office %s", sr->client->name, office_ok ? office :
-		    "(malformed code)");
-		cs_httpd_reply_problem(req, 403, "office-not-allowed", detail,
+	if (json_is_string(jo) && cs_office_code_ok(json_string_value(jo),
+	    json_string_length(jo)))
+		cs_httpd_log_str(req, "office", json_string_value(jo));
+	if ((probs = malloc(sizeof(*probs))) == NULL) {
+		cs_httpd_reply_problem(req, 500, "internal", "out of memory",
 		    NULL);
 		goto out;
 	}
+	cs_problems_init(probs);
+	/* Authorised once, before any signing: the office is read from the body. */
+	signd_clients_who(sr->client, &who);
+	switch ((r = signer_request_new(root, req_sha, &who, &rq, probs,
+	    &err))) {
+	case 0:
+		break;
+	case CS_E_INVALID:
+		reply_problems(req, probs, &err);
+		goto out;
+	case CS_E_DENIED:
+		cs_httpd_reply_problem(req, 403, "office-not-allowed", err.msg,
+		    NULL);
+		goto out;
+	default:
+		cs_logf(CS_LOG_ERROR, "signer_error", "%s", err.msg);
+		cs_httpd_reply_problem(req, 500, "internal",
+		    "the document could not be issued", NULL);
+		goto out;
+	}
 	if (idem_key == NULL) {
-		issue(sd, sr, req, office, NULL, req_sha);
+		issue(sd, sr, req, rq, NULL, probs);
 		goto out;
 	}
 	snprintf(key, sizeof(key), "%s\n%s", sr->client->name, idem_key);
@@ -689,24 +626,14 @@ h_issue(struct signd *sd, struct sreq *sr, struct cs_httpd_req *req)
 	case IDEM_LEADER:
 		break;
 	}
-	/* Already registered (an earlier try, perhaps by another process)? */
-	r = cs_store_find_idem(sd->store, sr->client->name, idem_key, &found,
-	    &err);
-	if (r == 0) {
-		registered = 1;
-		reply_replay(sd, req, found, req_sha);
-	} else if (r == CS_E_NOTFOUND && entry != NULL) {
-		registered = issue(sd, sr, req, office, idem_key, req_sha);
-	} else if (r == CS_E_NOTFOUND) {
-		/* No table entry (out of memory, or the leader's vanished). */
-		registered = issue(sd, sr, req, office, idem_key, req_sha);
-	} else {
-		reply_store_down(req, &err);
-	}
+	/*
+	 * signer_issue answers from the register when an earlier try (the
+	 * leader we waited for, another process) registered this key.
+	 */
+	registered = issue(sd, sr, req, rq, idem_key, probs);
 out:
 	idem_leave(sd, entry, registered);
-	cs_store_doc_free(found);
-	cs_doc_free(doc);
+	signer_request_free(rq);
 	free(probs);
 	json_decref(root);
 }
@@ -1350,16 +1277,15 @@ signd_start(const struct signd_opts *opts, struct signd **out,
 	if ((r = gen_load(sd, &sd->cur, err)) != 0)
 		goto out;
 	sd->cur->number = ++sd->generations;
-	if (sd->cur->cfg->store_path == NULL) {
+	if (cs_store_location(sd->cur->cfg) == NULL) {
 		r = cs_err_set(err, CS_E_CONFIG, "%s: [store] path is not set",
 		    sd->cur->cfg->path);
 		goto out;
 	}
-	if ((r = cs_store_open(sd->cur->cfg->store_path, 0, &sd->store,
-	    err)) != 0) {
-		cs_err_prefix(err, "register %s", sd->cur->cfg->store_path);
+	/* The register names itself in its errors (never a URL's password). */
+	if ((r = cs_store_open(cs_store_location(sd->cur->cfg), 0, &sd->store,
+	    err)) != 0)
 		goto out;
-	}
 	snprintf(sd->listen, sizeof(sd->listen), "%s", opts->listen != NULL ?
 	    opts->listen : sd->cur->cfg->signd_listen != NULL ?
 	    sd->cur->cfg->signd_listen : SIGND_DEFAULT_LISTEN);
@@ -1398,11 +1324,11 @@ signd_port(const struct signd *sd)
 static void
 warn_fixed(const struct cs_config *old, const struct cs_config *new)
 {
-	if ((old->store_path == NULL) != (new->store_path == NULL) ||
-	    (old->store_path != NULL &&
-	    strcmp(old->store_path, new->store_path) != 0))
-		cs_logf(CS_LOG_WARN, "reload", "[store] path changed: the "
-		    "register stays %s until a restart", old->store_path);
+	const char *a = cs_store_location(old), *b = cs_store_location(new);
+
+	if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+		cs_logf(CS_LOG_WARN, "reload", "[store] changed: the register "
+		    "stays the same until a restart");
 	if ((old->signd_listen == NULL) != (new->signd_listen == NULL) ||
 	    (old->signd_listen != NULL &&
 	    strcmp(old->signd_listen, new->signd_listen) != 0))

@@ -508,8 +508,7 @@ make_seal(struct office *o, EVP_PKEY *seal_key, const struct cs_doc *doc,
 }
 
 int
-signer_issue(struct signer *s, const char *json, size_t len,
-    const struct cs_date *today, struct signer_doc **out,
+signer_sign(struct signer *s, struct cs_doc *doc, struct signer_doc **out,
     struct cs_problems *probs, struct cs_err *err)
 {
 	struct signer_doc *d = NULL;
@@ -521,11 +520,11 @@ signer_issue(struct signer *s, const char *json, size_t len,
 
 	*out = NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		cs_doc_free(doc);
 		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = cs_doc_from_json(json, len, today, &d->doc, probs, err)) != 0)
-		goto out;
+	d->doc = doc;		/* owned by d from here on */
 	if ((o = find_office(s, d->doc->office)) == NULL) {
 		cs_problems_add(probs, "/office",
 		    "office %s is not configured on this signer", d->doc->office);

@@ -1,8 +1,9 @@
 /*
- * signer/signer.h — issue a signed document from a registration request:
- * validate and normalise (core/doc), map to XML (core/xml), check the schema,
- * sign with the office key in the HSM (signer/xmldsig), check the signature
- * once more with xmlsec, and hand back the exact bytes.
+ * signer/signer.h — the offices' keys in the HSM, and signing one
+ * validated record: map to XML (core/xml), make the QR seal, check the
+ * schema, sign with the office key (signer/xmldsig), check the signature
+ * once more with xmlsec, and hand back the exact bytes.  Issuing — parse,
+ * authorise, sign and register — is signer/issue.h.
  */
 #ifndef CS_SIGNER_H
 #define CS_SIGNER_H
@@ -41,7 +42,7 @@ void signer_free(struct signer *s);
  * later; and for readiness checks).
  *
  * HSM outages.  A CS_E_HSM failure while signing marks the signer broken;
- * the next signer_issue or signer_load_keys then reconnects (pkcs11
+ * the next signer_sign or signer_load_keys then reconnects (pkcs11
  * p11_ctx_reconnect: the module starts over, the keys are found and logged
  * in again, and each signs a test digest), at most once a second, and fails with CS_E_HSM naming the
  * cause until that works.  Requests in flight finish first; none runs
@@ -54,13 +55,19 @@ int signer_load_keys(struct signer *s, struct cs_err *err);
 unsigned long signer_hsm_reconnects(void);
 
 /*
- * Validate json (len bytes) and issue the signed document.  today bounds
- * "not in the future" (NULL: the clock).  Returns CS_E_INVALID with every
- * problem in probs when the request is refused; CS_E_HSM when the HSM
- * fails; CS_E_CRYPTO when the result would not verify (nothing is issued).
+ * Sign a validated record (core/doc) for its office: XML, QR seal, schema,
+ * XML-DSig with the office key, a last check that it verifies.  doc is
+ * owned by the result (*out->doc) afterwards, and freed on failure.
+ * CS_E_INVALID with a problem at /office when the office is not
+ * configured; CS_E_CONFIG for an office certificate not valid now;
+ * CS_E_HSM when the HSM fails; CS_E_CRYPTO when the result would not
+ * verify (nothing is returned).
+ *
+ * The result is in no register: documents leave civseal through
+ * signer_issue (signer/issue.h), which registers what this signs.  Only
+ * that and the benchmark of the signing pipeline call this.
  */
-int signer_issue(struct signer *s, const char *json, size_t len,
-    const struct cs_date *today, struct signer_doc **out,
+int signer_sign(struct signer *s, struct cs_doc *doc, struct signer_doc **out,
     struct cs_problems *probs, struct cs_err *err);
 
 void signer_doc_free(struct signer_doc *d);

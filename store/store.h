@@ -1,12 +1,12 @@
 /*
  * store/store.h — the register of issued documents and the audit log.
  *
- * A small interface with one backend today (SQLite: WAL, synchronous=FULL)
- * and a PostgreSQL backend later.  Every acknowledged document is durable:
- * cs_store_put returns only after its transaction is committed to disk.
- * Commits from concurrent callers are grouped (group commit) so that many
- * documents share one fsync.  Every put and revoke appends an entry to a
- * hash-chained audit log in the same transaction.
+ * One interface over backends (store/backend.h): SQLite today (WAL,
+ * synchronous=FULL; store/sqlite.c), PostgreSQL later.  Every acknowledged
+ * document is durable: cs_store_put returns only after its transaction is
+ * committed to disk.  Commits from concurrent callers are grouped (group
+ * commit) so that many documents share one fsync.  Every put and revoke
+ * appends an entry to a hash-chained audit log in the same transaction.
  *
  * All functions are safe to call from several threads on one struct cs_store.
  */
@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/config.h"
 #include "core/err.h"
 
 enum cs_doc_status {
@@ -48,11 +49,18 @@ struct cs_store_doc {
 struct cs_store;
 
 /*
- * Open (creating if needed, unless readonly) the register at path.
- * readonly opens the file without write access (the verifier's view).
+ * Open (creating if needed, unless readonly) the register at where: the
+ * path of an SQLite file, or a URL naming the backend — sqlite:///PATH
+ * (an absolute path); postgresql://… is refused (CS_E_CONFIG) until that
+ * backend is built.  readonly opens it without write access (the
+ * verifier's view) and never creates it.  CS_E_UNAVAILABLE when it cannot
+ * be opened, CS_E_CONFIG when it is not a register of this version.
  */
-int cs_store_open(const char *path, int readonly, struct cs_store **out,
+int cs_store_open(const char *where, int readonly, struct cs_store **out,
     struct cs_err *err);
+
+/* The register cfg names, for cs_store_open: [store] url or path; NULL if none. */
+const char *cs_store_location(const struct cs_config *cfg);
 void cs_store_close(struct cs_store *st);
 
 /*

@@ -82,11 +82,14 @@ wait_for() {
 	return 1
 }
 
-# dev_conf DEST: a copy of the dev config with every path made absolute, so
-# that a test can change one setting in a file of its own.
+# dev_conf DEST [REGISTER]: a copy of the dev config with every path made
+# absolute, so that a test can change one setting in a file of its own.
+# Its [store] path is REGISTER (default $T/register.db): a test issues into
+# a register of its own, since a registration is issued once per register.
 dev_conf() {
-	awk -v dev="$DEV" '
-	/^[ \t]*(pin_file|softhsm2_conf|anchors|crl|path|cert|seal_cert|chain|clients)[ \t]*=/ {
+	awk -v dev="$DEV" -v reg="${2:-$T/register.db}" '
+	/^[ \t]*path[ \t]*=/ { print "path = " reg; next }
+	/^[ \t]*(pin_file|softhsm2_conf|anchors|crl|cert|seal_cert|chain|clients)[ \t]*=/ {
 		split($0, kv, "=")
 		key = kv[1]; val = substr($0, index($0, "=") + 1)
 		gsub(/^[ \t]+|[ \t]+$/, "", val)

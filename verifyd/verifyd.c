@@ -803,8 +803,8 @@ verifyd_start(const struct verifyd_opts *opts, struct verifyd **out,
 	if ((r = verifyd_ratelimit_new(vd->cur->rate, vd->cur->burst,
 	    RATE_SLOTS, &vd->rl, err)) != 0)
 		goto out;
-	if (cfg->store_path != NULL) {
-		if ((vd->store_path = strdup(cfg->store_path)) == NULL) {
+	if (cs_store_location(cfg) != NULL) {
+		if ((vd->store_path = strdup(cs_store_location(cfg))) == NULL) {
 			r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 			goto out;
 		}
@@ -862,6 +862,7 @@ warn_fixed(const struct cs_config *old, const struct cs_config *new)
 		const char *what;
 	} fixed[] = {
 		{ offsetof(struct cs_config, store_path), "[store] path" },
+		{ offsetof(struct cs_config, store_url), "[store] url" },
 		{ offsetof(struct cs_config, verifyd_listen), "[verifyd] listen" },
 		{ offsetof(struct cs_config, verifyd_rate_limit),
 		    "[verifyd] rate_limit" },

@@ -85,7 +85,7 @@ commits=$(awk '/^civseal_store_commits_total/ {print $2}' "$W/metrics.txt")
 	echo
 	cat "$W/table.md"
 	echo
-	echo "In process, one thread (tests/bench/bench_issue.c: signer_issue end to end, no HTTP, no register):"
+	echo "In process, one thread (tests/bench/bench_issue.c: parse and signer_sign end to end, no HTTP, no register):"
 	echo
 	echo "| key | ms per document | ms per raw signature with this key |"
 	echo "|---|---|---|"

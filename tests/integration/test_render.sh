@@ -9,7 +9,8 @@
 # A4 page.  Then the refusals and their exit codes.
 source "$(dirname "$0")/../lib.sh"
 
-CONF=$DEV/civseal.conf
+CONF=$T/civseal.conf
+dev_conf "$CONF"
 BASE=$(sed -n 's/^[ \t]*base_url[ \t]*=[ \t]*//p' "$CONF" | head -n 1)
 
 # words.py KIND VALUE: the expected words, written apart from render/datewords.

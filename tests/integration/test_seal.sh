@@ -9,7 +9,8 @@
 # the QR code of every sample is version 13 or lower at level Q and zbar
 # reads it back.
 source "$(dirname "$0")/../lib.sh"
-CONF=$DEV/civseal.conf
+CONF=$T/civseal.conf
+dev_conf "$CONF"
 TRUSTLIST=$DEV/trustlist.pem
 CRL=$DEV/crl.pem
 CODEC=$ROOT/tests/tools/seal_codec.py
@@ -149,7 +150,7 @@ expect_grep "the reason names the seal mismatch" "QR seal does not match the doc
 # --- an RSA seal (RS256): an RSA office without a separate seal key ------------
 # docs/seal-format.md: the seal is then signed with the office's RSA-2048 key
 # (256 signature bytes) and the QR code grows to about version 18.
-dev_conf "$T/rsa.conf"
+dev_conf "$T/rsa.conf" "$T/rsa-register.db"	# birth-02 signed anew
 sed -i '/^seal_key *=/d; /^seal_cert *=/d' "$T/rsa.conf"
 RSA_CERT=$DEV/offices/48-HOACUONGBAC.pem
 if "$BIN/civseal" sign --config "$T/rsa.conf" --in "$SAMPLES/birth-02.json" --out "$T/rsa.xml" 2>"$T/err"; then

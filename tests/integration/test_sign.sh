@@ -1,8 +1,15 @@
 #!/bin/bash
-# civseal sign against the real dev token: every sample signs; refused input
-# names the field and writes nothing; HSM failures exit 3 without the PIN.
+# civseal sign against the real dev token: every sample signs and is
+# registered (in a register of this test's own); the same input again gives
+# the registered document, another input for a registered number is
+# refused; civseal verify --register says valid and the audit chain counts
+# every issue; refused input names the field and writes nothing; HSM
+# failures exit 3 without the PIN.
 source "$(dirname "$0")/../lib.sh"
-CONF=$DEV/civseal.conf
+CONF=$T/civseal.conf
+DB=$T/register.db
+dev_conf "$CONF" "$DB"
+ME=cli:$(id -un)
 
 for s in "$SAMPLES"/*.json; do
 	n=$(basename "$s" .json)
@@ -19,19 +26,60 @@ done
 expect_grep "48-HOACUONGBAC (RSA-2048) signs with rsa-sha256" 'xmldsig-more#rsa-sha256' "$T/birth-02.xml"
 expect_grep "01-BADINH (EC P-256) signs with ecdsa-sha256" 'xmldsig-more#ecdsa-sha256' "$T/birth-01.xml"
 
-# Two issues of one request are two documents.
-"$BIN/civseal" sign --config "$CONF" --in "$SAMPLES/birth-01.json" --out "$T/again.xml" 2>/dev/null
-id1=$(grep -o '<DocumentId>[^<]*' "$T/birth-01.xml")
-id2=$(grep -o '<DocumentId>[^<]*' "$T/again.xml")
-check "each issue gets a fresh document id" test "$id1" != "$id2"
+# --- the register: what civseal sign issues, it registers ---------------------
+n=$(ls "$SAMPLES"/*.json | wc -l)
+expect_eq "every sample is registered, once" "$(sqlite3 "$DB" 'SELECT count(*) FROM documents')" "$n"
+expect_eq "...each with an issue entry in the audit log, client $ME" \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE event = 'issue' AND client = '$ME'")" "$n"
+id1=$(xmllint --xpath 'string(//*[local-name()="DocumentId"])' "$T/birth-01.xml")
+expect_eq "the register holds birth-01's id and SHA-256" \
+	"$(sqlite3 "$DB" "SELECT sha256 FROM documents WHERE id = '$id1'")" "$(sha256sum <"$T/birth-01.xml" | cut -c1-64)"
 
-# Standard input and output.
-"$BIN/civseal" sign --config "$CONF" --in - --out - <"$SAMPLES/death-01.json" >"$T/stdout.xml" 2>"$T/err"
+# The same input again signs nothing: the registered document is written again.
+expect_exit "the same input again: exit 0" 0 "$BIN/civseal" sign --config "$CONF" --in "$SAMPLES/birth-01.json" --out "$T/again.xml"
+check "...the document registered the first time, byte for byte" cmp "$T/birth-01.xml" "$T/again.xml"
+expect_grep "...and it says so, naming the document" "birth $id1 for office 01-BADINH was already issued for this input .*by $ME" "$T/err"
+expect_eq "...and registers nothing more" "$(sqlite3 "$DB" 'SELECT count(*) FROM documents')" "$n"
+
+# Another input for a registration that has a document: refused, naming it.
+num=$(json_get "$SAMPLES/birth-01.json" 'j["registration"]["number"]')
+book=$(json_get "$SAMPLES/birth-01.json" 'j["registration"]["book"]')
+sample_with "$SAMPLES/birth-01.json" 'j["child"]["birth_place"]="Bệnh viện Phụ sản Hà Nội"' "$T/other.json"
+expect_exit "another input for registration $num: refused (exit 1)" 1 "$BIN/civseal" sign --config "$CONF" --in "$T/other.json" --out "$T/other.xml"
+expect_grep "...naming number, book, type, office and the registered document" \
+	"registration number $num of book $book \\(birth\\) at office 01-BADINH is already registered to document $id1" "$T/err"
+check "...and nothing is written" test ! -e "$T/other.xml"
+expect_eq "...nor registered" "$(sqlite3 "$DB" 'SELECT count(*) FROM documents')" "$n"
+
+# Verifiers find what the CLI signed in the register: status valid, not not-found.
+expect_exit "civseal verify --register of a CLI-signed document: exit 0" 0 \
+	"$BIN/civseal" verify --config "$CONF" --register "$DB" --json "$T/birth-01.xml"
+expect_eq "...register status valid" "$(json_get "$T/out" 'j["status"]["state"]')" valid
+expect_exit "civseal audit verify counts every CLI issue" 0 "$BIN/civseal" audit verify --config "$CONF"
+expect_grep "...$n entries" "^audit chain intact: $n entries" "$T/out"
+
+# The register named by URL is the same register; PostgreSQL is not built yet.
+sed "s|^path *=.*|url = sqlite://$DB|" "$CONF" >"$T/url.conf"
+expect_exit "[store] url = sqlite://PATH: the same register" 0 "$BIN/civseal" sign --config "$T/url.conf" --in "$SAMPLES/birth-01.json" --out "$T/url.xml"
+expect_grep "...which holds birth-01 already" "$id1 .*already issued" "$T/err"
+sed "s|^path *=.*|url = postgresql://civseal:s3cr3t@db.example/civseal|" "$CONF" >"$T/pg.conf"
+expect_exit "[store] url = postgresql://…: refused (exit 2)" 2 "$BIN/civseal" sign --config "$T/pg.conf" --in "$SAMPLES/birth-01.json" --out "$T/x.xml"
+expect_grep "...as not built yet" "PostgreSQL register is not built yet" "$T/err"
+expect_no_grep "...without repeating the URL's password" "s3cr3t" "$T/err"
+grep -v '^path *=' "$CONF" >"$T/nostore.conf"
+expect_exit "a configuration without [store]: refused (exit 2)" 2 "$BIN/civseal" sign --config "$T/nostore.conf" --in "$SAMPLES/death-02.json" --out "$T/x.xml"
+expect_grep "...saying a register is needed" "has no \\[store\\] path or url" "$T/err"
+check "nothing written without a register" test ! -e "$T/x.xml"
+
+# Standard input and output (a registration of its own).
+sample_with "$SAMPLES/death-01.json" 'j["registration"]["number"]="9201"' "$T/pipe.json"
+"$BIN/civseal" sign --config "$CONF" --in - --out - <"$T/pipe.json" >"$T/stdout.xml" 2>"$T/err"
 check "--in - --out - signs through pipes" grep -q '</DeathExtract>' "$T/stdout.xml"
+expect_grep "...and issues it" "^civseal sign: issued death " "$T/err"
 
 # NFD input (macOS, some IMEs) is stored composed (NFC).
 sample_with "$SAMPLES/birth-01.json" \
-	'j["child"]["full_name"]=unicodedata.normalize("NFD", j["child"]["full_name"])' "$T/nfd.json"
+	'j["child"]["full_name"]=unicodedata.normalize("NFD", j["child"]["full_name"]); j["registration"]["number"]="9202"' "$T/nfd.json"
 nfd=$(json_get "$T/nfd.json" 'j["child"]["full_name"]')
 nfc=$(json_get "$SAMPLES/birth-01.json" 'j["child"]["full_name"]')
 check "the NFD fixture really differs from NFC" test "$nfd" != "$nfc"
@@ -65,14 +113,15 @@ expect_grep "the message names the missing file" "none.json" "$T/err"
 expect_exit "missing config" 2 "$BIN/civseal" sign --config "$T/none.conf" --in "$SAMPLES/birth-01.json" --out "$T/x.xml"
 expect_exit "--help" 0 "$BIN/civseal" sign --help
 
-# HSM failures: exit 3, the cause named, the PIN never shown.
+# HSM failures: exit 3, the cause named, the PIN never shown.  (A register
+# of their own: the same input in $DB would be written again unsigned.)
 PIN=$(cat "$DEV/pin")
-dev_conf "$T/badmod.conf"
+dev_conf "$T/badmod.conf" "$T/hsm-register.db"
 sed -i 's|^module *=.*|module = /nonexistent/libpkcs11.so|' "$T/badmod.conf"
 expect_exit "missing PKCS#11 module" 3 "$BIN/civseal" sign --config "$T/badmod.conf" --in "$SAMPLES/birth-01.json" --out "$T/x.xml"
 expect_grep "message names the module" "/nonexistent/libpkcs11.so" "$T/err"
 
-dev_conf "$T/badpin.conf"
+dev_conf "$T/badpin.conf" "$T/hsm-register.db"
 printf '000000\n' >"$T/wrong.pin"
 chmod 600 "$T/wrong.pin"
 sed -i "s|^pin_file *=.*|pin_file = $T/wrong.pin|" "$T/badpin.conf"
@@ -80,20 +129,23 @@ expect_exit "wrong PIN" 3 "$BIN/civseal" sign --config "$T/badpin.conf" --in "$S
 expect_grep "message names CKR_PIN_INCORRECT" "CKR_PIN_INCORRECT" "$T/err"
 expect_no_grep "the wrong PIN is not printed" "000000" "$T/err"
 
-dev_conf "$T/badkey.conf"
+dev_conf "$T/badkey.conf" "$T/hsm-register.db"
 sed -i 's|object=01-BADINH|object=01-MISSING|' "$T/badkey.conf"
 expect_exit "key not on the token" 3 "$BIN/civseal" sign --config "$T/badkey.conf" --in "$SAMPLES/birth-01.json" --out "$T/x.xml"
 expect_grep "message names the missing key" "01-MISSING" "$T/err"
 expect_no_grep "the real PIN is not printed" "$PIN" "$T/err"
 check "nothing written after HSM failures" test ! -e "$T/x.xml"
+expect_eq "nothing registered after HSM failures" "$(sqlite3 "$T/hsm-register.db" 'SELECT count(*) FROM documents')" 0
 
 # An installed civseal finds its templates next to it (<prefix>/share/civseal),
 # whatever PREFIX and DESTDIR were, and signs and verifies from there.
 if make -s -C "$ROOT" install DESTDIR="$T/inst" PREFIX=/opt/civseal >"$T/install.log" 2>&1; then
 	ok "make install DESTDIR=… PREFIX=/opt/civseal"
+	dev_conf "$T/inst.conf" "$T/inst-register.db"	# signed anew, not written again
 	expect_exit "installed civseal signs (schemas found under share/civseal)" 0 \
-		env -u CIVSEAL_TEMPLATES "$T/inst/opt/civseal/bin/civseal" sign --config "$DEV/civseal.conf" \
+		env -u CIVSEAL_TEMPLATES "$T/inst/opt/civseal/bin/civseal" sign --config "$T/inst.conf" \
 		--in "$SAMPLES/death-01.json" --out "$T/installed.xml"
+	expect_grep "...a new issue" "^civseal sign: issued death " "$T/err"
 	expect_exit "installed civseal verifies it" 0 \
 		env -u CIVSEAL_TEMPLATES "$T/inst/opt/civseal/bin/civseal" verify --config "$DEV/civseal.conf" "$T/installed.xml"
 	expect_exit "installed civseal renders a PDF (stylesheet found)" 0 \

@@ -4,7 +4,8 @@
 # policy violations and hostile XML are refused with a reason; exit codes
 # 0 valid / 1 refused / 2 usage or I/O.
 source "$(dirname "$0")/../lib.sh"
-CONF=$DEV/civseal.conf
+CONF=$T/civseal.conf
+dev_conf "$CONF"
 TRUST=$DEV/trust.pem
 CRL=$DEV/crl.pem
 V() { "$BIN/civseal" verify --trust "$TRUST" --crl "$CRL" "$@"; }
@@ -146,7 +147,7 @@ expect_grep "--help documents the exit status" "exit status" "$T/out"
 # Here the seal of a 01-BADINH document is re-signed with a key whose
 # (trusted) certificate is for 10-TAVAN; the XML signature breaks too (it
 # covers the seal), and the report names both.
-"$BIN/civseal" sign --config "$DEV/civseal.conf" --in "$SAMPLES/birth-01.json" --out "$T/sealed.xml" 2>"$T/err" ||
+"$BIN/civseal" sign --config "$CONF" --in "$SAMPLES/birth-01.json" --out "$T/sealed.xml" 2>"$T/err" ||
 	not_ok "sign birth-01 for the seal-office test"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 	-subj "/C=VN/CN=UBND xa Ta Van/serialNumber=10-TAVAN" -addext "keyUsage=critical,digitalSignature" \

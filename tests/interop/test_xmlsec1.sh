@@ -4,7 +4,8 @@
 # rejects the same tamperings civseal verify rejects; and civseal verify
 # accepts what xmlsec1 --sign produced (tests/data/verify).
 source "$(dirname "$0")/../lib.sh"
-CONF=$DEV/civseal.conf
+CONF=$T/civseal.conf
+dev_conf "$CONF"
 TRUST=$DEV/trust.pem
 X() { xmlsec1 --verify --trusted-pem "$TRUST" --enabled-reference-uris empty "$@"; }
 V() { "$BIN/civseal" verify --trust "$TRUST" --crl "$DEV/crl.pem" "$@"; }

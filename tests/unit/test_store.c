@@ -1,6 +1,8 @@
 /*
- * tests/unit/test_store.c — store/store.c: the register and its audit log,
- * on real SQLite files under /tmp (unique names, removed after each test).
+ * tests/unit/test_store.c — store/: the register and its audit log, on real
+ * SQLite files under /tmp (unique names, removed after each test): the
+ * public calls (store.h), the location forms (path, sqlite:// URL), and the
+ * backend operations table (backend.h) that every backend must honour.
  *
  * CS_TEST_KEEP_DB=PATH: run only test_keep_db_for_integration, which leaves
  * an intact register with 7 audit entries at PATH (6 documents, 1 revoked)
@@ -23,6 +25,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "store/backend.h"
 #include "store/store.h"
 
 static char dbpath[128];
@@ -871,6 +874,347 @@ test_document_deleted_or_inserted_outside_civseal_is_named(void **state)
 	    "audit entry");
 }
 
+/* --- where the register is ------------------------------------------------ */
+
+static void
+test_sqlite_url_names_the_same_register(void **state)
+{
+	struct cs_store *st = NULL;
+	struct cs_store_doc *got = NULL;
+	struct cs_err err = { 0, "" };
+	char url[160], id[37];
+
+	(void)state;
+	st = open_rw();
+	put_ok(st, 1, NULL);
+	cs_store_close(st);
+	snprintf(url, sizeof(url), "sqlite://%s", dbpath);	/* sqlite:///tmp/… */
+	assert_int_equal(cs_store_open(url, 1, &st, &err), 0);
+	doc_id(1, id);
+	assert_int_equal(cs_store_get(st, id, 0, &got, &err), 0);
+	cs_store_doc_free(got);
+	cs_store_close(st);
+	/* Writable through the URL too: the same file grows. */
+	snprintf(url, sizeof(url), "SQLite://%s", dbpath);
+	assert_int_equal(cs_store_open(url, 0, &st, &err), 0);
+	put_ok(st, 2, NULL);
+	cs_store_close(st);
+	assert_int_equal(count_rows("SELECT count(*) FROM documents"), 2);
+}
+
+static void
+test_postgresql_url_is_refused_without_its_password(void **state)
+{
+	static const char *const urls[] = {
+		"postgresql://civseal:s3cr3t@db.example:5432/civseal",
+		"postgres://civseal:s3cr3t@db.example/civseal",
+	};
+	struct cs_store *st = NULL;
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		assert_int_equal(cs_store_open(urls[i], 0, &st, &err),
+		    CS_E_CONFIG);
+		assert_null(st);
+		assert_non_null(strstr(err.msg, "not built yet"));
+		assert_null(strstr(err.msg, "s3cr3t"));
+		assert_null(strstr(err.msg, "db.example"));
+	}
+}
+
+static void
+test_relative_or_unknown_url_is_refused(void **state)
+{
+	struct cs_store *st = NULL;
+	struct cs_err err = { 0, "" };
+
+	(void)state;
+	/* sqlite://reg.db would be host "reg.db": refused, not guessed. */
+	assert_int_equal(cs_store_open("sqlite://reg.db", 0, &st, &err),
+	    CS_E_CONFIG);
+	assert_non_null(strstr(err.msg, "sqlite:///"));
+	assert_int_equal(cs_store_open("sqlite:///tmp/x.db?mode=ro", 0, &st,
+	    &err), CS_E_CONFIG);
+	assert_int_equal(cs_store_open("mysql://h/db", 0, &st, &err),
+	    CS_E_CONFIG);
+	assert_non_null(strstr(err.msg, "'mysql' is not known"));
+	assert_int_equal(cs_store_open("", 0, &st, &err), CS_E_CONFIG);
+	assert_null(st);
+	assert_int_equal(access("reg.db", F_OK), -1);	/* nothing created */
+}
+
+static void
+test_location_is_url_or_path_from_the_config(void **state)
+{
+	struct cs_config *cfg = NULL;
+	struct cs_err err = { 0, "" };
+	char conf[160];
+	FILE *f;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s.conf", dbpath);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "[store]\nurl = sqlite://%s\n", dbpath);
+	fclose(f);
+	assert_int_equal(cs_config_load(conf, &cfg, &err), 0);
+	assert_null(cfg->store_path);
+	assert_string_equal(cs_store_location(cfg), cfg->store_url);
+	cs_config_free(cfg);
+	f = fopen(conf, "w");
+	fprintf(f, "[store]\npath = reg.db\n");
+	fclose(f);
+	assert_int_equal(cs_config_load(conf, &cfg, &err), 0);
+	assert_string_equal(cs_store_location(cfg), "/tmp/reg.db");
+	cs_config_free(cfg);
+	f = fopen(conf, "w");
+	fprintf(f, "[store]\npath = reg.db\nurl = sqlite:///tmp/reg.db\n");
+	fclose(f);
+	assert_int_equal(cs_config_load(conf, &cfg, &err), CS_E_CONFIG);
+	assert_non_null(strstr(err.msg, "both path and url"));
+	f = fopen(conf, "w");
+	fprintf(f, "[trust]\nanchors = t.pem\n");
+	fclose(f);
+	assert_int_equal(cs_config_load(conf, &cfg, &err), 0);
+	assert_null(cs_store_location(cfg));
+	cs_config_free(cfg);
+	unlink(conf);
+}
+
+/* --- the backend operations table ------------------------------------------ */
+
+static const char zeros64[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* One audit row for seq after head, as store/audit.c would write it. */
+static void
+audit_row(struct cs_audit_row *row, const struct cs_audit_head *head,
+    const char *doc_id, const char *hash)
+{
+	memset(row, 0, sizeof(*row));
+	row->seq = head->seq + 1;
+	row->ts = "2025-03-14T08:00:00.000Z";
+	row->event = "issue";
+	row->doc_id = doc_id;
+	row->client = "hotich";
+	row->office = "01-BADINH";
+	row->detail = "{}";
+	row->prev_hash = head->hash;
+	row->hash = hash;
+}
+
+static int
+count_doc(const struct cs_store_doc *d, void *arg)
+{
+	(*(int *)arg)++;
+	return d->status == CS_STATUS_REVOKED ? 0 : -99;
+}
+
+static int
+count_row(const struct cs_audit_row *row, void *arg)
+{
+	(*(int *)arg)++;
+	return strcmp(row->client, "hotich") == 0 && row->seq == *(int *)arg ?
+	    0 : -99;
+}
+
+/*
+ * What any backend must do (store/backend.h), on a fresh register at
+ * target.  Run against SQLite here; a PostgreSQL backend runs it too.
+ */
+static void
+backend_contract(const struct cs_store_ops *ops, const char *target)
+{
+	struct cs_store_db *db = NULL, *ro = NULL;
+	struct cs_store_conn *w = NULL, *r = NULL, *rr = NULL;
+	struct cs_store_doc d1, d2, *got = NULL;
+	struct cs_audit_head h;
+	struct cs_audit_row row;
+	struct cs_err err = { 0, "" };
+	const char *key[4];
+	char hash1[65];
+	int n;
+
+	assert_int_equal(ops->open(target, 0, &db, &err), 0);
+	assert_int_equal(ops->connect(db, 1, &w, &err), 0);
+	assert_int_equal(ops->connect(db, 0, &r, &err), 0);
+
+	/* An empty register: the head is (0, zeros). */
+	assert_int_equal(ops->head_get(r, &h, &err), 0);
+	assert_int_equal(h.seq, 0);
+	assert_string_equal(h.hash, zeros64);
+
+	/* A write transaction: a document, found by each of its keys. */
+	assert_false(ops->in_tx(w));
+	assert_int_equal(ops->tx(w, CS_TX_BEGIN_WRITE, &err), 0);
+	assert_true(ops->in_tx(w));
+	make_doc(&d1, 1, "01-BADINH", "hotich", "k-1");
+	assert_int_equal(ops->doc_insert(w, &d1, "2025-03-14T08:00:00.000Z",
+	    &err), 0);
+	key[0] = d1.id;
+	assert_int_equal(ops->doc_find(w, CS_STORE_BY_ID, key, 1, &got, &err), 0);
+	assert_string_equal(got->reg_number, d1.reg_number);
+	assert_int_equal(got->status, CS_STATUS_VALID);
+	assert_int_equal(got->xml_len, d1.xml_len);
+	assert_memory_equal(got->xml, d1.xml, d1.xml_len);
+	cs_store_doc_free(got);
+	key[0] = "hotich";
+	key[1] = "k-1";
+	assert_int_equal(ops->doc_find(w, CS_STORE_BY_IDEM, key, 0, &got, &err),
+	    0);
+	assert_string_equal(got->id, d1.id);
+	assert_null(got->xml);
+	cs_store_doc_free(got);
+	key[0] = "01-BADINH";
+	key[1] = "birth";
+	key[2] = "01/2025";
+	key[3] = "1";
+	assert_int_equal(ops->doc_find(w, CS_STORE_BY_REG, key, 0, &got, &err),
+	    0);
+	assert_string_equal(got->id, d1.id);
+	cs_store_doc_free(got);
+	/* Not found: CS_E_NOTFOUND, err untouched. */
+	key[1] = "death";
+	cs_err_clear(&err);
+	assert_int_equal(ops->doc_find(w, CS_STORE_BY_REG, key, 0, &got, &err),
+	    CS_E_NOTFOUND);
+	assert_null(got);
+	assert_int_equal(err.code, 0);
+	/* The database's last word on a duplicate: CS_E_CONFLICT. */
+	assert_int_equal(ops->doc_insert(w, &d1, "x", &err), CS_E_CONFLICT);
+	/* A savepoint undoes one item and keeps the transaction. */
+	assert_int_equal(ops->tx(w, CS_TX_SAVEPOINT, &err), 0);
+	make_doc(&d2, 2, "01-BADINH", "hotich", NULL);
+	assert_int_equal(ops->doc_insert(w, &d2, "x", &err), 0);
+	assert_int_equal(ops->tx(w, CS_TX_ROLLBACK_TO, &err), 0);
+	assert_int_equal(ops->tx(w, CS_TX_RELEASE, &err), 0);
+	assert_true(ops->in_tx(w));
+	key[0] = d2.id;
+	assert_int_equal(ops->doc_find(w, CS_STORE_BY_ID, key, 0, &got, &err),
+	    CS_E_NOTFOUND);
+	/* The audit entry and the head, in the same transaction. */
+	memset(hash1, '1', 64);
+	hash1[64] = '\0';
+	audit_row(&row, &h, d1.id, hash1);
+	assert_int_equal(ops->audit_insert(w, &row, &err), 0);
+	h.seq = 1;
+	memcpy(h.hash, hash1, sizeof(h.hash));
+	assert_int_equal(ops->head_set(w, &h, &err), 0);
+	/* Readers do not see it before the commit... */
+	assert_int_equal(ops->head_get(r, &h, &err), 0);
+	assert_int_equal(h.seq, 0);
+	assert_int_equal(ops->tx(w, CS_TX_COMMIT, &err), 0);
+	assert_false(ops->in_tx(w));
+	/* ...and see all of it after. */
+	assert_int_equal(ops->head_get(r, &h, &err), 0);
+	assert_int_equal(h.seq, 1);
+	assert_string_equal(h.hash, hash1);
+	key[0] = d1.id;
+	assert_int_equal(ops->doc_find(r, CS_STORE_BY_ID, key, 0, &got, &err), 0);
+	cs_store_doc_free(got);
+
+	/* A status change, once: a document no longer valid is a conflict. */
+	assert_int_equal(ops->tx(w, CS_TX_BEGIN_WRITE, &err), 0);
+	assert_int_equal(ops->doc_set_status(w, d1.id, CS_STATUS_REVOKED,
+	    "court decision", "2025-03-15T00:00:00.000Z", NULL, &err), 0);
+	assert_int_equal(ops->doc_set_status(w, d1.id, CS_STATUS_REVOKED,
+	    "again", "2025-03-15T00:00:00.000Z", NULL, &err), CS_E_CONFLICT);
+	assert_int_equal(ops->tx(w, CS_TX_COMMIT, &err), 0);
+	/* A rolled-back transaction leaves nothing. */
+	assert_int_equal(ops->tx(w, CS_TX_BEGIN_WRITE, &err), 0);
+	assert_int_equal(ops->doc_insert(w, &d2, "x", &err), 0);
+	assert_int_equal(ops->tx(w, CS_TX_ROLLBACK, &err), 0);
+
+	/* Scans, in one read snapshot. */
+	assert_int_equal(ops->tx(r, CS_TX_BEGIN_READ, &err), 0);
+	n = 0;
+	assert_int_equal(ops->doc_scan(r, count_doc, &n, &err), 0);
+	assert_int_equal(n, 1);		/* d1, revoked; d2 rolled back */
+	n = 0;
+	assert_int_equal(ops->audit_scan(r, NULL, count_row, &n, &err), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(ops->audit_scan(r, d1.id, count_row, &n, &err), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(ops->audit_scan(r, d2.id, count_row, &n, &err), 0);
+	assert_int_equal(n, 0);
+	/* A callback's refusal stops the scan and is returned. */
+	n = 5;
+	assert_int_equal(ops->audit_scan(r, NULL, count_row, &n, &err), -99);
+	cs_err_clear(&err);
+	assert_int_equal(ops->audit_orphan(r, &h.seq, hash1, &err),
+	    CS_E_NOTFOUND);
+	assert_int_equal(err.code, 0);
+	assert_int_equal(ops->tx(r, CS_TX_ROLLBACK, &err), 0);
+
+	/* Read-only: no writer, readers see the register. */
+	assert_int_equal(ops->open(target, 1, &ro, &err), 0);
+	assert_int_equal(ops->connect(ro, 1, &rr, &err), CS_E_CONFIG);
+	assert_null(rr);
+	assert_int_equal(ops->connect(ro, 0, &rr, &err), 0);
+	assert_int_equal(ops->head_get(rr, &h, &err), 0);
+	assert_int_equal(h.seq, 1);
+	ops->disconnect(rr);
+	ops->close(ro);
+
+	free_doc_xml(&d1);
+	free_doc_xml(&d2);
+	ops->disconnect(r);
+	ops->disconnect(w);
+	ops->close(db);
+}
+
+static void
+test_sqlite_backend_keeps_the_backend_contract(void **state)
+{
+	(void)state;
+	backend_contract(&cs_store_sqlite_ops, dbpath);
+	/* What the contract wrote is a register the public calls accept. */
+	{
+		struct cs_store *st = NULL;
+		struct cs_err err = { 0, "" };
+
+		assert_int_equal(cs_store_open(dbpath, 1, &st, &err), 0);
+		cs_store_close(st);
+	}
+}
+
+static void
+test_row_that_civseal_never_writes_is_refused_by_name(void **state)
+{
+	const char *text[CS_STORE_DOC_TEXT_COLS] = {
+		"01900000-0000-7000-8000-000000000001", "birth", NULL, "1",
+		"01/2025", "2025-03-14", "", "", "hotich", "", "", "", "", "",
+	};
+	char office[100];
+	struct cs_store_doc *d = NULL;
+	struct cs_err err = { 0, "" };
+
+	(void)state;
+	memset(office, 'X', sizeof(office) - 1);
+	office[sizeof(office) - 1] = '\0';
+	text[2] = office;
+	assert_int_equal(cs_store_doc_from_row("reg.db", text, "valid", 0, NULL,
+	    0, &d, &err), CS_E_INVALID);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, "office is 99 bytes long (at most 63)"));
+	text[2] = "01-BADINH";
+	assert_int_equal(cs_store_doc_from_row("reg.db", text, "forged", 0, NULL,
+	    0, &d, &err), CS_E_INVALID);
+	assert_non_null(strstr(err.msg, "unknown status"));
+	/* An empty XML is an XML (not "none"), NUL-terminated. */
+	assert_int_equal(cs_store_doc_from_row("reg.db", text, "superseded", 1,
+	    NULL, 0, &d, &err), 0);
+	assert_non_null(d->xml);
+	assert_int_equal(d->xml_len, 0);
+	assert_int_equal(d->status, CS_STATUS_SUPERSEDED);
+	assert_string_equal(d->superseded_by, "");	/* NULL reads as "" */
+	cs_store_doc_free(d);
+}
+
 /* --- for tests/integration/test_audit.sh ----------------------------------- */
 
 static void
@@ -958,6 +1302,22 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_read_only_view_sees_revocations_committed_later, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sqlite_url_names_the_same_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_postgresql_url_is_refused_without_its_password, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_relative_or_unknown_url_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_location_is_url_or_path_from_the_config, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sqlite_backend_keeps_the_backend_contract, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_row_that_civseal_never_writes_is_refused_by_name, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_keep_db_for_integration,
 		    setup, teardown),
