@@ -121,10 +121,11 @@ try_fix(struct tsad *d)
 		r = load_key(d, &err);
 	if (r != 0)
 		unload_key(d);
-	else
+	else {
 		atomic_store(&d->broken, 0);
+		atomic_fetch_add(&d->reconnects, 1);
+	}
 	pthread_rwlock_unlock(&d->hsm);
-	atomic_fetch_add(&d->reconnects, 1);
 	snprintf(d->cause, sizeof(d->cause), "%s", r != 0 ? err.msg : "");
 	pthread_mutex_unlock(&d->fix_lock);
 	/* The events civseal-signd logs for the same. */
@@ -358,7 +359,7 @@ declare_metrics(struct cs_metrics *m, struct cs_err *err)
 	    sign_bounds, sizeof(sign_bounds) / sizeof(sign_bounds[0]),
 	    err)) != 0 ||
 	    (r = cs_metrics_declare(m, M_RECONNECTS, CS_METRIC_COUNTER, 0,
-	    "HSM reconnects after an error", NULL, 0, err)) != 0 ||
+	    "HSM reconnects that worked, after an error", NULL, 0, err)) != 0 ||
 	    (r = cs_metrics_declare(m, M_CERT_EXPIRY, CS_METRIC_GAUGE, 0,
 	    "Seconds until the TSA certificate expires", NULL, 0, err)) != 0)
 		return r;
@@ -403,6 +404,7 @@ tsad_start(const struct tsad_opts *opts, struct tsad **out,
 {
 	struct tsa_responder_opts ro;
 	struct cs_httpd_opts ho;
+	pthread_rwlockattr_t rwa;
 	struct tsad *d = NULL;
 	int r = CS_E_INTERNAL;
 
@@ -412,7 +414,12 @@ tsad_start(const struct tsad_opts *opts, struct tsad **out,
 		free(d);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	}
-	pthread_rwlock_init(&d->hsm, NULL);
+	/* Writers first: a stream of requests must not starve a reconnect. */
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&d->hsm, &rwa);
+	pthread_rwlockattr_destroy(&rwa);
 	pthread_mutex_init(&d->fix_lock, NULL);
 	atomic_init(&d->broken, 0);
 	atomic_init(&d->reconnects, 0);
