@@ -1,6 +1,6 @@
 # civseal — build, set up, test.  See README.md.
 #
-#   make            build build/bin/{civseal,civseal-signd,civseal-verifyd} and
+#   make            build build/bin/civseal{,-signd,-verifyd,-tsad} and
 #                   the unit tests (no root, no package installs)
 #   make deps       install the Debian packages (root)
 #   make check      deps, build, set up the dev token/PKI, run every test
@@ -40,6 +40,8 @@ PKG_signer   := xmlsec1-openssl
 PKG_verifier := xmlsec1-openssl
 PKG_render   := libxslt libqrencode cairo pangocairo fontconfig
 PKG_service  := libmicrohttpd xmlsec1-openssl
+PKG_tsa      := libcurl openssl
+PKG_tsad     :=
 PKG_signd    :=
 PKG_verifyd  :=
 PKG_cli      := zbar xmlsec1-openssl
@@ -47,15 +49,17 @@ PKG_cli      := zbar xmlsec1-openssl
 # The folders (libraries) each program links, dependents first.  This is the
 # layering: a call into a folder that is not on a program's line fails to
 # link, and scripts/check-layers.sh refuses an #include across the rules.
-LINK_civseal         := cli signer verifier render store pkcs11 core
+LINK_civseal         := cli signer verifier render store tsa pkcs11 core
 LINK_civseal-signd   := signd service signer render store pkcs11 core
 LINK_civseal-verifyd := verifyd service verifier store core
+LINK_civseal-tsad    := tsad service tsa pkcs11 core
 MAIN_civseal         := cli/civseal_main.c
 MAIN_civseal-signd   := signd/signd_main.c
 MAIN_civseal-verifyd := verifyd/verifyd_main.c
+MAIN_civseal-tsad    := tsad/tsad_main.c
 
-LIBDIRS  := core store pkcs11 signer verifier render service signd verifyd cli
-PROGRAMS := civseal civseal-signd civseal-verifyd
+LIBDIRS  := core store pkcs11 tsa signer verifier render service signd verifyd tsad cli
+PROGRAMS := civseal civseal-signd civseal-verifyd civseal-tsad
 PKGS_ALL := $(sort $(foreach d,$(LIBDIRS),$(PKG_$(d))))
 
 pkgs_of   = $(sort $(foreach d,$(1),$(PKG_$(d))))
@@ -88,7 +92,7 @@ lib_srcs  = $(filter-out %_main.c,$(wildcard $(1)/*.c))
 $(foreach d,$(LIBDIRS),$(eval OBJ_$(d) := $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(d)))))
 $(foreach d,$(LIBDIRS),$(eval LIB_$(d) := $(BUILD)/lib/libcs$(d).a))
 libs_of  = $(foreach d,$(1),$(LIB_$(d)))
-LIBS_ALL := $(call libs_of,cli signd verifyd service signer verifier render store pkcs11 core)
+LIBS_ALL := $(call libs_of,cli signd verifyd tsad service signer verifier render store tsa pkcs11 core)
 
 BINS := $(patsubst %,$(BUILD)/bin/%,$(PROGRAMS))
 

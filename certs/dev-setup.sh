@@ -12,7 +12,13 @@
 #                            each key generated inside the token
 #   crl.pem                  issuing CA CRL: 01-HANGBAC revoked (keyCompromise),
 #                            then the root CA CRL (the issuing CA not revoked)
-#   civseal.conf             configuration for the CLI and the daemons
+#   tsa-trust.pem            the development TSA CA (the TSA trust anchor):
+#                            a root of its own, apart from the offices' PKI
+#   tsa.pem                  the certificate of civseal-tsad's key "tsa",
+#                            generated inside the token (critical EKU
+#                            timeStamping, as RFC 3161 requires)
+#   civseal.conf             configuration for the CLI and the daemons,
+#                            with [tsa] (the client) and [tsad] (the TSA)
 #
 # PINs never appear on a command line: they are written by openssl rand
 # into 0600 files and read from there (civseal --pin-file, pin-source=file:).
@@ -30,6 +36,7 @@ TOKEN=civseal-dev
 START=20240101000000Z		# notBefore of every certificate
 CA_END=20440101000000Z		# CAs: 20 years
 OFFICE_END=20290101000000Z	# offices: 5 years
+TSA_END=20340101000000Z		# the TSA: 10 years
 
 export SOFTHSM2_CONF=$DEV/softhsm2.conf
 export PKCS11_MODULE_PATH=$MODULE	# read by libp11's OpenSSL engine
@@ -46,6 +53,12 @@ OFFICES=(
 	"01-HANGBAC|ec-p256|06|UBND phường Hàng Bạc, Thành phố Hà Nội"
 )
 REVOKED=01-HANGBAC
+# civseal-tsad's key in the token, its policy OID (an X.667 UUID OID: no
+# registration needed; development only) and where it listens for make run.
+TSA_LABEL=tsa
+TSA_ID=54
+TSA_POLICY=2.25.13183278653538528600029309052040058874
+TSA_LISTEN=127.0.0.1:8443
 # Offices whose QR seal is made by a separate P-256 key (as 2D-Doc and the EU
 # DCC do): an RSA-2048 signature would push the seal's QR code past version 13.
 SEAL_KEYS=(
@@ -66,7 +79,8 @@ command -v openssl >/dev/null || die "openssl not found"
 consistent() {
 	local o code
 	[ -f "$DEV/.complete" ] && [ "$(cat "$DEV/.complete")" = "$DEV" ] || return 1
-	for f in softhsm2.conf pin so-pin trust.pem trustlist.pem issuing-ca.pem crl.pem civseal.conf; do
+	for f in softhsm2.conf pin so-pin trust.pem trustlist.pem issuing-ca.pem crl.pem civseal.conf \
+	    tsa-trust.pem tsa.pem; do
 		[ -s "$DEV/$f" ] || return 1
 	done
 	"$CIVSEAL" hsm list --module "$MODULE" --token "$TOKEN" \
@@ -82,6 +96,10 @@ consistent() {
 		grep -q "label=$code-seal	" "$DEV/.list" || return 1
 	done
 	[ -s "$DEV/trustlist.pem" ] || return 1
+	grep -q "label=$TSA_LABEL	" "$DEV/.list" || return 1
+	grep -q '^\[tsad\]' "$DEV/civseal.conf" || return 1
+	openssl verify -purpose timestampsign -CAfile "$DEV/tsa-trust.pem" "$DEV/tsa.pem" \
+	    >/dev/null 2>&1 || return 1
 	[ "$(grep -c 'BEGIN X509 CRL' "$DEV/crl.pem")" -eq 2 ] || return 1
 	openssl verify -crl_check_all -CRLfile "$DEV/crl.pem" -CAfile "$DEV/trust.pem" \
 	    -untrusted "$DEV/issuing-ca.pem" "$DEV/offices/01-BADINH.pem" \
@@ -174,6 +192,12 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[v3_tsa]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = critical, timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [crl_ext]
 authorityKeyIdentifier = keyid:always
 CNF
@@ -183,6 +207,8 @@ CNF
 }
 ca_cnf root "$DEV/pki/root" "$DEV/pki/root-ca.pem" "$DEV/pki/root-ca.key" policy_ca
 ca_cnf issuing "$DEV/pki/issuing" "$DEV/issuing-ca.pem" "$DEV/pki/issuing-ca.key" policy_ca
+mkdir -p "$DEV/pki/tsa"
+ca_cnf tsa "$DEV/pki/tsa" "$DEV/tsa-trust.pem" "$DEV/pki/tsa-ca.key" policy_ca
 sed -i 's/^policy = policy_ca$/policy = policy_office/' "$DEV/pki/issuing.cnf"
 
 # --- root and issuing CA (software keys: fine for a development PKI) ------
@@ -240,6 +266,34 @@ done
 # and seal certificate, so that an offline verifier resolves a seal's key id.
 cat "$DEV/trust.pem" "$DEV/issuing-ca.pem" "$DEV"/offices/*.pem >"$DEV/trustlist.pem"
 
+# --- the development TSA: its own CA, its key in the token ----------------------
+# Kept apart from the offices' PKI, as a real TSA is: a verifier trusts TSA
+# anchors for timestamps only (var/dev/tsa-trust.pem).
+(
+	umask 077
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$DEV/pki/tsa-ca.key" 2>/dev/null
+)
+openssl req -new -config "$DEV/pki/req.cnf" -utf8 -key "$DEV/pki/tsa-ca.key" \
+    -subj "/C=VN/O=civseal Development/CN=civseal Development TSA Root CA" \
+    -out "$DEV/pki/csr/tsa-ca.csr"
+openssl ca -batch -config "$DEV/pki/tsa.cnf" -selfsign -utf8 -notext \
+    -extensions v3_root -startdate $START -enddate $CA_END \
+    -in "$DEV/pki/csr/tsa-ca.csr" -out "$DEV/tsa-trust.pem" 2>/dev/null
+"$CIVSEAL" hsm keygen --module "$MODULE" --token "$TOKEN" --pin-file "$DEV/pin" \
+    --label "$TSA_LABEL" --id "$TSA_ID" --type ec-p256 >/dev/null
+openssl req -new -config "$DEV/pki/req.cnf" -utf8 -sha256 \
+    -engine pkcs11 -keyform engine \
+    -key "pkcs11:token=$TOKEN;object=$TSA_LABEL;type=private?pin-source=file:$DEV/pin" \
+    -subj "/C=VN/O=civseal Development/CN=civseal Development TSA" \
+    -out "$DEV/pki/csr/$TSA_LABEL.csr" 2>"$DEV/pki/csr/$TSA_LABEL.log" ||
+	{ cat "$DEV/pki/csr/$TSA_LABEL.log" >&2; die "CSR for the TSA key failed"; }
+# Valid from 2024 like the offices, so that a set-up may timestamp in the
+# past (faketime) with it.
+openssl ca -batch -config "$DEV/pki/tsa.cnf" -utf8 -notext \
+    -extensions v3_tsa -startdate $START -enddate $TSA_END \
+    -in "$DEV/pki/csr/$TSA_LABEL.csr" -out "$DEV/tsa.pem" 2>/dev/null
+
 # --- revocation ---------------------------------------------------------------
 openssl ca -batch -config "$DEV/pki/issuing.cnf" -revoke "$DEV/offices/$REVOKED.pem" \
     -crl_reason keyCompromise 2>/dev/null
@@ -276,6 +330,21 @@ listen = 127.0.0.1:8441
 [verifyd]
 listen = 127.0.0.1:8442
 base_url = http://127.0.0.1:8442
+
+[tsa]
+# RFC 3161 timestamps (docs/tsa.md): the development civseal-tsad below.
+url = http://$TSA_LISTEN/
+timeout_ms = 5000
+anchors = tsa-trust.pem
+policy = $TSA_POLICY
+require = yes
+
+[tsad]
+listen = $TSA_LISTEN
+key = pkcs11:token=$TOKEN;object=$TSA_LABEL
+cert = tsa.pem
+policy = $TSA_POLICY
+accuracy_ms = 1000
 CONF
 	for o in "${OFFICES[@]}"; do
 		IFS='|' read -r code type id name <<<"$o"
@@ -300,6 +369,8 @@ CONF
 openssl verify -CAfile "$DEV/trust.pem" -untrusted "$DEV/issuing-ca.pem" \
     "$DEV"/offices/*.pem >/dev/null ||
 	die "the office certificates do not verify"
+openssl verify -purpose timestampsign -CAfile "$DEV/tsa-trust.pem" "$DEV/tsa.pem" \
+    >/dev/null || die "the TSA certificate does not verify for timestamping"
 echo "$DEV" >"$DEV/.complete"
 
 say "created var/dev (in ${SECONDS}s):"
@@ -314,4 +385,6 @@ for o in "${OFFICES[@]}"; do
 	    "$([ "$code" = "$REVOKED" ] && echo '  REVOKED (keyCompromise)')"
 done
 echo "  CRL          var/dev/crl.pem (next update in 365 days)"
+echo "  TSA          var/dev/tsa.pem  ec-p256  key id $TSA_ID (label $TSA_LABEL), anchor var/dev/tsa-trust.pem"
+echo "               policy $TSA_POLICY; civseal-tsad listens on $TSA_LISTEN"
 echo "  config       var/dev/civseal.conf"

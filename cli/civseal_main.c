@@ -24,6 +24,7 @@ static const struct {
 	{ "qr", cmd_qr, "draw a signed document's QR seal as SVG or PNG" },
 	{ "verify-qr", cmd_verify_qr, "check a QR seal offline (text, URL or picture)" },
 	{ "render", cmd_render, "a signed document as HTML or A4 PDF, with its QR" },
+	{ "timestamp", cmd_timestamp, "get or check an RFC 3161 timestamp ([tsa])" },
 };
 
 static void

@@ -12,5 +12,6 @@ int cmd_audit(int argc, char **argv);	/* cli/cmd_audit.c */
 int cmd_verify_qr(int argc, char **argv);	/* cli/cmd_verify_qr.c */
 int cmd_qr(int argc, char **argv);	/* cli/cmd_qr.c */
 int cmd_render(int argc, char **argv);	/* cli/cmd_render.c */
+int cmd_timestamp(int argc, char **argv);	/* cli/cmd_timestamp.c */
 
 #endif

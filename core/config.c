@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,17 @@
 
 #define CONFIG_MAX_BYTES (256 * 1024)
 #define CONFIG_MAX_OFFICES 4096
+#define CONFIG_MAX_LIST 16		/* values of one list key */
+#define CONFIG_MS_MAX 600000		/* a millisecond value: at most 10 min */
 
 enum section { SEC_NONE, SEC_PKCS11, SEC_TRUST, SEC_STORE, SEC_SIGND,
-	SEC_VERIFYD, SEC_OFFICE };
+	SEC_VERIFYD, SEC_TSA, SEC_TSAD, SEC_OFFICE };
 
-enum kind { K_STRING, K_PATH };
+/*
+ * K_STRING and K_PATH fill a char *; K_LIST a struct cs_strlist; K_MS an
+ * unsigned (1 to CONFIG_MS_MAX milliseconds); K_BOOL an int (yes|no).
+ */
+enum kind { K_STRING, K_PATH, K_LIST, K_MS, K_BOOL };
 
 /* Every key the file may hold, per section: anything else is refused. */
 struct key_def {
@@ -40,6 +47,17 @@ static const struct key_def keys[] = {
 	{ SEC_VERIFYD, "base_url", K_STRING, offsetof(struct cs_config, verify_base_url) },
 	{ SEC_VERIFYD, "rate_limit", K_STRING, offsetof(struct cs_config, verifyd_rate_limit) },
 	{ SEC_VERIFYD, "rate_burst", K_STRING, offsetof(struct cs_config, verifyd_rate_burst) },
+	{ SEC_TSA, "url", K_LIST, offsetof(struct cs_config, tsa_urls) },
+	{ SEC_TSA, "timeout_ms", K_MS, offsetof(struct cs_config, tsa_timeout_ms) },
+	{ SEC_TSA, "anchors", K_PATH, offsetof(struct cs_config, tsa_anchors) },
+	{ SEC_TSA, "policy", K_STRING, offsetof(struct cs_config, tsa_policy) },
+	{ SEC_TSA, "require", K_BOOL, offsetof(struct cs_config, tsa_require) },
+	{ SEC_TSAD, "listen", K_STRING, offsetof(struct cs_config, tsad_listen) },
+	{ SEC_TSAD, "key", K_STRING, offsetof(struct cs_config, tsad_key) },
+	{ SEC_TSAD, "cert", K_PATH, offsetof(struct cs_config, tsad_cert) },
+	{ SEC_TSAD, "chain", K_PATH, offsetof(struct cs_config, tsad_chain) },
+	{ SEC_TSAD, "policy", K_STRING, offsetof(struct cs_config, tsad_policy) },
+	{ SEC_TSAD, "accuracy_ms", K_MS, offsetof(struct cs_config, tsad_accuracy_ms) },
 	{ SEC_OFFICE, "name", K_STRING, offsetof(struct cs_office, name) },
 	{ SEC_OFFICE, "key", K_STRING, offsetof(struct cs_office, key_uri) },
 	{ SEC_OFFICE, "cert", K_PATH, offsetof(struct cs_office, cert_path) },
@@ -53,8 +71,19 @@ static const struct {
 	enum section sec;
 } sections[] = {
 	{ "pkcs11", SEC_PKCS11 }, { "trust", SEC_TRUST }, { "store", SEC_STORE },
-	{ "signd", SEC_SIGND }, { "verifyd", SEC_VERIFYD },
+	{ "signd", SEC_SIGND }, { "verifyd", SEC_VERIFYD }, { "tsa", SEC_TSA },
+	{ "tsad", SEC_TSAD },
 };
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+/* Keys other than strings are remembered as given in a bit set. */
+_Static_assert(NKEYS <= 64, "struct parse_state.seen holds 64 keys");
+
+static int
+is_string_kind(enum kind k)
+{
+	return k == K_STRING || k == K_PATH;
+}
 
 static char *
 trim(char *s)
@@ -83,25 +112,98 @@ resolve_path(const struct cs_config *cfg, const char *v)
 	return p;
 }
 
+/* Append the values of a list line ("a b", "a, b") to l. */
+static int
+set_list(struct cs_config *cfg, struct cs_strlist *l, const char *k,
+    const char *v, int line, struct cs_err *err)
+{
+	static const char sep[] = " \t,";
+	char **nv;
+	size_t n;
+
+	while (*(v += strspn(v, sep)) != '\0') {
+		n = strcspn(v, sep);
+		if (l->n >= CONFIG_MAX_LIST)
+			return cs_err_set(err, CS_E_CONFIG, "%s:%d: more than "
+			    "%d values for '%s'", cfg->path, line,
+			    CONFIG_MAX_LIST, k);
+		if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		l->v = nv;
+		if ((l->v[l->n] = strndup(v, n)) == NULL)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		l->n++;
+		v += n;
+	}
+	return 0;
+}
+
+static int
+set_ms(struct cs_config *cfg, unsigned *slot, const char *k, const char *v,
+    int line, struct cs_err *err)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n < 1 ||
+	    n > CONFIG_MS_MAX)
+		return cs_err_set(err, CS_E_CONFIG, "%s:%d: '%s' must be a "
+		    "number of milliseconds from 1 to %d", cfg->path, line, k,
+		    CONFIG_MS_MAX);
+	*slot = (unsigned)n;
+	return 0;
+}
+
+static int
+set_bool(struct cs_config *cfg, int *slot, const char *k, const char *v,
+    int line, struct cs_err *err)
+{
+	if (strcmp(v, "yes") == 0)
+		*slot = 1;
+	else if (strcmp(v, "no") == 0)
+		*slot = 0;
+	else
+		return cs_err_set(err, CS_E_CONFIG, "%s:%d: '%s' must be yes "
+		    "or no", cfg->path, line, k);
+	return 0;
+}
+
 static int
 set_key(struct cs_config *cfg, enum section sec, struct cs_office *office,
-    const char *k, const char *v, int line, struct cs_err *err)
+    uint64_t *seen, const char *k, const char *v, int line,
+    struct cs_err *err)
 {
 	char **slot;
+	void *p;
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].sec != sec || strcmp(keys[i].name, k) != 0)
 			continue;
-		slot = (char **)((char *)(sec == SEC_OFFICE ? (void *)office :
-		    (void *)cfg) + keys[i].off);
-		if (*slot != NULL)
-			return cs_err_set(err, CS_E_CONFIG,
-			    "%s:%d: key '%s' given twice", cfg->path, line, k);
+		p = (char *)(sec == SEC_OFFICE ? (void *)office : (void *)cfg) +
+		    keys[i].off;
 		if (*v == '\0')
 			return cs_err_set(err, CS_E_CONFIG,
 			    "%s:%d: key '%s' has an empty value", cfg->path,
 			    line, k);
+		if (keys[i].kind == K_LIST)
+			return set_list(cfg, p, k, v, line, err);
+		if (!is_string_kind(keys[i].kind)) {
+			if (*seen & ((uint64_t)1 << i))
+				return cs_err_set(err, CS_E_CONFIG,
+				    "%s:%d: key '%s' given twice", cfg->path,
+				    line, k);
+			*seen |= (uint64_t)1 << i;
+			if (keys[i].kind == K_MS)
+				return set_ms(cfg, p, k, v, line, err);
+			return set_bool(cfg, p, k, v, line, err);
+		}
+		slot = p;
+		if (*slot != NULL)
+			return cs_err_set(err, CS_E_CONFIG,
+			    "%s:%d: key '%s' given twice", cfg->path, line, k);
 		*slot = keys[i].kind == K_PATH ? resolve_path(cfg, v) : strdup(v);
 		if (*slot == NULL)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -163,6 +265,7 @@ parse(struct cs_config *cfg, char *text, struct cs_err *err)
 	enum section sec = SEC_NONE;
 	struct cs_office *office = NULL;
 	char *line, *next, *eq, *end;
+	uint64_t seen = 0;
 	int lineno = 0, r;
 
 	for (line = text; line != NULL; line = next) {
@@ -190,8 +293,8 @@ parse(struct cs_config *cfg, char *text, struct cs_err *err)
 			return cs_err_set(err, CS_E_CONFIG,
 			    "%s:%d: key outside any section", cfg->path, lineno);
 		*eq = '\0';
-		if ((r = set_key(cfg, sec, office, trim(line), trim(eq + 1),
-		    lineno, err)) != 0)
+		if ((r = set_key(cfg, sec, office, &seen, trim(line),
+		    trim(eq + 1), lineno, err)) != 0)
 			return r;
 	}
 	return 0;
@@ -209,6 +312,11 @@ check(const struct cs_config *cfg, struct cs_err *err)
 	if (cfg->store_path != NULL && cfg->store_url != NULL)
 		return cs_err_set(err, CS_E_CONFIG,
 		    "%s: [store] has both path and url; keep one", cfg->path);
+	/* A token must be checked against anchors before it is used. */
+	if (cfg->tsa_urls.n > 0 && cfg->tsa_anchors == NULL)
+		return cs_err_set(err, CS_E_CONFIG,
+		    "%s: [tsa] has url but no anchors (the TSA trust anchors "
+		    "its tokens are checked against)", cfg->path);
 	for (i = 0; i < cfg->n_offices; i++) {
 		const struct cs_office *o = &cfg->offices[i];
 
@@ -244,6 +352,7 @@ cs_config_load(const char *path, struct cs_config **out, struct cs_err *err)
 		r = cs_err_set(err, CS_E_NOMEM, "out of memory");
 		goto out;
 	}
+	cfg->tsa_require = 1;
 	if ((slash = strrchr(cfg->dir, '/')) != NULL)
 		*slash = '\0';
 	else {
@@ -299,14 +408,25 @@ cs_config_free(struct cs_config *cfg)
 		struct cs_office *o = &cfg->offices[i];
 
 		free(o->code);
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (k = 0; k < NKEYS; k++)
 			if (keys[k].sec == SEC_OFFICE)
 				free(*(char **)((char *)o + keys[k].off));
 	}
 	free(cfg->offices);
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		if (keys[k].sec != SEC_OFFICE)
+	for (k = 0; k < NKEYS; k++) {
+		if (keys[k].sec == SEC_OFFICE)
+			continue;
+		if (is_string_kind(keys[k].kind))
 			free(*(char **)((char *)cfg + keys[k].off));
+		else if (keys[k].kind == K_LIST) {
+			struct cs_strlist *l = (struct cs_strlist *)
+			    ((char *)cfg + keys[k].off);
+
+			for (i = 0; i < l->n; i++)
+				free(l->v[i]);
+			free(l->v);
+		}
+	}
 	free(cfg->path);
 	free(cfg->dir);
 	free(cfg);

@@ -20,8 +20,25 @@
  *   cert = offices/01-BADINH.pem
  *   chain = issuing-ca.pem
  *
+ *   [tsa]                       ; RFC 3161 timestamps (docs/tsa.md)
+ *   url = http://tsa1.example/ http://tsa2.example/   ; in order of failover
+ *   timeout_ms = 5000           ; per URL
+ *   anchors = tsa-trust.pem     ; the TSA trust anchors (client and verifier)
+ *   policy = 1.2.3.4            ; TSA policy OID to ask for (optional)
+ *   require = yes               ; no: a document may go out without one (B-B)
+ *
+ *   [tsad]                      ; civseal-tsad, the development TSA
+ *   listen = 127.0.0.1:8443
+ *   key = pkcs11:token=civseal-dev;object=tsa
+ *   cert = tsa.pem
+ *   chain = tsa-ca.pem          ; optional: certificates sent in tokens
+ *   policy = 1.2.3.4
+ *   accuracy_ms = 1000          ; optional
+ *
  * Relative paths are relative to the directory of the file.  Unknown sections
- * or keys, duplicates and malformed lines are errors naming file:line.
+ * or keys, duplicates and malformed lines are errors naming file:line.  A
+ * list key (url) may be repeated, and a line may hold several values
+ * separated by spaces or commas; they add up in order.
  */
 #ifndef CS_CONFIG_H
 #define CS_CONFIG_H
@@ -38,6 +55,12 @@ struct cs_office {
 	char *chain_path;	/* PEM: issuing CA certificate(s), may be NULL */
 	char *seal_key_uri;	/* QR seal key (NULL: the signing key) */
 	char *seal_cert_path;	/* its certificate (with seal_key_uri) */
+};
+
+/* A list of values (a list key given once or more). */
+struct cs_strlist {
+	char **v;
+	size_t n;
 };
 
 struct cs_config {
@@ -67,6 +90,21 @@ struct cs_config {
 	char *verify_base_url;
 	char *verifyd_rate_limit;	/* requests per second per client address */
 	char *verifyd_rate_burst;	/* requests a client may send at once */
+
+	/* [tsa]: the RFC 3161 client, and the anchors a verifier trusts */
+	struct cs_strlist tsa_urls;	/* in order of failover */
+	unsigned tsa_timeout_ms;	/* per URL; 0: not set */
+	char *tsa_anchors;
+	char *tsa_policy;		/* dotted OID, or NULL */
+	int tsa_require;		/* 1 (default): no document without one */
+
+	/* [tsad]: civseal-tsad */
+	char *tsad_listen;
+	char *tsad_key;			/* RFC 7512 PKCS#11 URI */
+	char *tsad_cert;
+	char *tsad_chain;
+	char *tsad_policy;
+	unsigned tsad_accuracy_ms;	/* 0: no accuracy in the tokens */
 
 	struct cs_office *offices;
 	size_t n_offices;

@@ -14,13 +14,15 @@ rules='
 core:
 store: core
 pkcs11: core
-signer: core store pkcs11
-verifier: core store
+tsa: core
+signer: core store pkcs11 tsa
+verifier: core store tsa
 render: core
 service: core
 signd: core store pkcs11 signer render service
 verifyd: core store verifier service
-cli: core store pkcs11 signer verifier render
+tsad: core pkcs11 tsa service
+cli: core store pkcs11 tsa signer verifier render
 '
 
 bad=0

@@ -14,7 +14,7 @@ libjansson-dev libutf8proc-dev
 libsqlite3-dev sqlite3
 libmicrohttpd-dev libqrencode-dev
 libcmocka-dev
-curl ca-certificates
+curl ca-certificates libcurl4-openssl-dev faketime
 libzbar-dev zbar-tools
 libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-dejavu-core poppler-utils
 wrk valgrind

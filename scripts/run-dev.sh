@@ -45,7 +45,30 @@ say "Signed fields as JSON for a receiving system:"
 printf '$ civseal verify --config var/dev/civseal.conf --json %s\n' "$OUT/birth-01.xml"
 "$BIN/civseal" verify --config "$DEV/civseal.conf" --json "$OUT/birth-01.xml" | head -n 40
 
-say "6. Start civseal-signd on loopback"
+say "6. Start civseal-tsad, the development timestamp authority (key in the token)"
+if [ -f "$DEV/tsad.pid" ] && kill -0 "$(cat "$DEV/tsad.pid")" 2>/dev/null; then
+	kill -TERM "$(cat "$DEV/tsad.pid")"
+	for _ in $(seq 50); do kill -0 "$(cat "$DEV/tsad.pid")" 2>/dev/null || break; sleep 0.1; done
+fi
+TLISTEN=$(awk '/^\[tsad\]/{s=1;next} /^\[/{s=0} s&&/^listen/{print $3}' "$DEV/civseal.conf")
+TURL=http://$TLISTEN
+nohup "$BIN/civseal-tsad" --config "$DEV/civseal.conf" >>"$DEV/tsad.log" 2>&1 &
+echo $! >"$DEV/tsad.pid"
+for _ in $(seq 100); do
+	curl -fsS "$TURL/healthz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+if ! curl -fsS "$TURL/readyz" >/dev/null; then
+	echo "run-dev: civseal-tsad did not become ready; see $DEV/tsad.log" >&2
+	tail -n 5 "$DEV/tsad.log" >&2
+	exit 1
+fi
+echo "civseal-tsad pid $(cat "$DEV/tsad.pid") listening on $TURL (log: var/dev/tsad.log)"
+run "$BIN/civseal" timestamp --config "$DEV/civseal.conf" --in "$OUT/birth-01.xml" --out "$OUT/birth-01.tst"
+printf '$ openssl ts -verify -token_in -in %s -data %s -CAfile var/dev/tsa-trust.pem\n' "$OUT/birth-01.tst" "$OUT/birth-01.xml"
+openssl ts -verify -token_in -in "$OUT/birth-01.tst" -data "$OUT/birth-01.xml" -CAfile "$DEV/tsa-trust.pem" 2>/dev/null
+
+say "7. Start civseal-signd on loopback"
 if [ -f "$DEV/signd.pid" ] && kill -0 "$(cat "$DEV/signd.pid")" 2>/dev/null; then
 	kill -TERM "$(cat "$DEV/signd.pid")"
 	for _ in $(seq 50); do kill -0 "$(cat "$DEV/signd.pid")" 2>/dev/null || break; sleep 0.1; done
@@ -65,7 +88,7 @@ if ! curl -fsS "$URL/readyz" >/dev/null; then
 fi
 echo "civseal-signd pid $(cat "$DEV/signd.pid") listening on $URL (log: var/dev/signd.log)"
 
-say "7. Issue a birth certificate through the API"
+say "8. Issue a birth certificate through the API"
 CURL=(curl -sS -X POST "$URL/v1/documents"
 	-H 'Content-Type: application/json'
 	-H "Authorization: Bearer \$(cat var/dev/client.token)"
@@ -82,7 +105,7 @@ printf '$ curl -s -H "Authorization: Bearer $(cat var/dev/client.token)" %s/v1/d
 curl -sS -H "Authorization: Bearer $(cat "$DEV/client.token")" "$URL/v1/documents/$ID" |
 	"$BIN/civseal" verify --config "$DEV/civseal.conf" -
 
-say "8. Start civseal-verifyd on loopback (the QR codes point to it)"
+say "9. Start civseal-verifyd on loopback (the QR codes point to it)"
 if [ -f "$DEV/verifyd.pid" ] && kill -0 "$(cat "$DEV/verifyd.pid")" 2>/dev/null; then
 	kill -TERM "$(cat "$DEV/verifyd.pid")"
 	for _ in $(seq 50); do kill -0 "$(cat "$DEV/verifyd.pid")" 2>/dev/null || break; sleep 0.1; done
@@ -125,6 +148,11 @@ civseal-signd runs at $URL (API: docs/api.md); development client tokens:
   curl -s $URL/metrics | head
   curl -s -H "Authorization: Bearer \$(cat var/dev/client.token)" $URL/v1/documents/$ID/status
 Stop it with: kill \$(cat var/dev/signd.pid)
+
+civseal-tsad runs at $TURL (docs/tsa.md), the TSA of [tsa] url:
+  openssl ts -query -data FILE -sha256 -cert | curl -s -H 'Content-Type: application/timestamp-query' --data-binary @- $TURL/ >FILE.tsr
+  openssl ts -verify -in FILE.tsr -data FILE -CAfile var/dev/tsa-trust.pem
+Stop it with: kill \$(cat var/dev/tsad.pid)
 
 civseal-verifyd runs at $VURL (docs/verifyd.md); the QR codes of documents
 signed with this configuration point to $BASE/v/<seal>.  Open in a browser:

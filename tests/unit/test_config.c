@@ -165,6 +165,92 @@ test_config_line_without_equals_refused(void **state)
 	expect_refused("[trust]\nanchors\n", "expected 'key = value'");
 }
 
+static void
+test_config_tsa_urls_list_and_repeat_add_up_in_order(void **state)
+{
+	struct cs_config *cfg = NULL;
+	struct cs_err err;
+	char want[128];
+
+	(void)state;
+	write_conf("[tsa]\n"
+	    "url = http://a.example/tsa, https://b.example/\n"
+	    "url = http://127.0.0.1:8443/\n"
+	    "timeout_ms = 2500\n"
+	    "anchors = tsa-trust.pem\n"
+	    "policy = 1.3.6.1.4.1.99999.1.1\n"
+	    "[tsad]\n"
+	    "listen = 127.0.0.1:8443\n"
+	    "key = pkcs11:token=civseal-dev;object=tsa\n"
+	    "cert = /etc/civseal/tsa.pem\n"
+	    "policy = 1.3.6.1.4.1.99999.1.1\n"
+	    "accuracy_ms = 1000\n");
+	assert_int_equal(cs_config_load(path, &cfg, &err), 0);
+	assert_int_equal(cfg->tsa_urls.n, 3);
+	assert_string_equal(cfg->tsa_urls.v[0], "http://a.example/tsa");
+	assert_string_equal(cfg->tsa_urls.v[1], "https://b.example/");
+	assert_string_equal(cfg->tsa_urls.v[2], "http://127.0.0.1:8443/");
+	assert_int_equal(cfg->tsa_timeout_ms, 2500);
+	snprintf(want, sizeof(want), "/tmp/cs-test-config-%d/tsa-trust.pem",
+	    (int)getpid());
+	assert_string_equal(cfg->tsa_anchors, want);
+	assert_string_equal(cfg->tsa_policy, "1.3.6.1.4.1.99999.1.1");
+	assert_int_equal(cfg->tsa_require, 1);	/* the default */
+	assert_string_equal(cfg->tsad_key, "pkcs11:token=civseal-dev;object=tsa");
+	assert_string_equal(cfg->tsad_cert, "/etc/civseal/tsa.pem");
+	assert_null(cfg->tsad_chain);
+	assert_int_equal(cfg->tsad_accuracy_ms, 1000);
+	cs_config_free(cfg);
+}
+
+static void
+test_config_tsa_require_no_allows_b_b(void **state)
+{
+	struct cs_config *cfg = NULL;
+	struct cs_err err;
+
+	(void)state;
+	write_conf("[tsa]\nrequire = no\n");
+	assert_int_equal(cs_config_load(path, &cfg, &err), 0);
+	assert_int_equal(cfg->tsa_require, 0);
+	assert_int_equal(cfg->tsa_urls.n, 0);
+	cs_config_free(cfg);
+}
+
+static void
+test_config_tsa_require_must_be_yes_or_no(void **state)
+{
+	(void)state;
+	expect_refused("[tsa]\nrequire = maybe\n", ":2: 'require' must be yes or no");
+	expect_refused("[tsa]\nrequire = no\nrequire = yes\n", ":3: key 'require' given twice");
+}
+
+static void
+test_config_tsa_timeout_must_be_milliseconds(void **state)
+{
+	(void)state;
+	expect_refused("[tsa]\ntimeout_ms = 0\n", "'timeout_ms' must be a number");
+	expect_refused("[tsa]\ntimeout_ms = 5s\n", "'timeout_ms' must be a number");
+	expect_refused("[tsa]\ntimeout_ms = -1\n", "'timeout_ms' must be a number");
+	expect_refused("[tsa]\ntimeout_ms = 600001\n", "'timeout_ms' must be a number");
+	expect_refused("[tsad]\naccuracy_ms = 1.5\n", "'accuracy_ms' must be a number");
+}
+
+static void
+test_config_tsa_url_needs_anchors(void **state)
+{
+	(void)state;
+	expect_refused("[tsa]\nurl = http://127.0.0.1:1/\n", "[tsa] has url but no anchors");
+}
+
+static void
+test_config_tsa_too_many_urls_refused(void **state)
+{
+	(void)state;
+	expect_refused("[tsa]\nurl = a b c d e f g h i j k l m n o p q\n",
+	    "more than 16 values for 'url'");
+}
+
 int
 main(void)
 {
@@ -187,6 +273,18 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_config_missing_file_names_it),
 		cmocka_unit_test_teardown(test_config_line_without_equals_refused,
+		    teardown),
+		cmocka_unit_test_teardown(
+		    test_config_tsa_urls_list_and_repeat_add_up_in_order, teardown),
+		cmocka_unit_test_teardown(test_config_tsa_require_no_allows_b_b,
+		    teardown),
+		cmocka_unit_test_teardown(
+		    test_config_tsa_require_must_be_yes_or_no, teardown),
+		cmocka_unit_test_teardown(
+		    test_config_tsa_timeout_must_be_milliseconds, teardown),
+		cmocka_unit_test_teardown(test_config_tsa_url_needs_anchors,
+		    teardown),
+		cmocka_unit_test_teardown(test_config_tsa_too_many_urls_refused,
 		    teardown),
 	};
 
