@@ -42,8 +42,8 @@ export SOFTHSM2_CONF=$DEV/softhsm2.conf
 export PKCS11_MODULE_PATH=$MODULE	# read by libp11's OpenSSL engine
 unset OPENSSL_CONF
 
-# code|key type|CKA_ID|name — the offices of ../shared/samples, plus
-# 01-HANGBAC whose certificate is revoked for the tests.
+# code|key type|CKA_ID|name — the offices of examples/ (examples/README.md);
+# 01-HANGBAC's certificate is revoked, for the tests of revocation.
 OFFICES=(
 	"01-BADINH|ec-p256|01|UBND phường Ba Đình, Thành phố Hà Nội"
 	"48-HOACUONGBAC|rsa-2048|02|UBND phường Hòa Cường Bắc, quận Hải Châu, thành phố Đà Nẵng"

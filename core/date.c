@@ -3,8 +3,9 @@
  * date.h.
  *
  * Proleptic Gregorian arithmetic on day numbers, no libc time zone: ICT is a
- * fixed UTC+07:00 with no daylight saving time (DOMAIN §2), so "today" and
- * the local date of a time of death never depend on the host's TZ setting.
+ * fixed UTC+07:00 with no daylight saving time (docs/domain.md §8), so
+ * "today" and the local date of a time of death never depend on the host's
+ * TZ setting.
  */
 #include "core/date.h"
 
@@ -118,7 +119,7 @@ cs_date_parse(const char *s, struct cs_date *out, struct cs_err *err)
 }
 
 /*
- * "YYYY-MM-DD" (hour unknown, DOMAIN decision 2) or
+ * "YYYY-MM-DD" (hour unknown, docs/domain.md §9, decision 2) or
  * "YYYY-MM-DDTHH:MM[:SS](+|-)HH:MM".  "Z" and a missing offset are refused:
  * the registry records local (ICT) time and must say so explicitly; "-00:00"
  * means "offset unknown" in RFC 3339 and is refused for the same reason.

@@ -7,7 +7,7 @@
  * Checking (shared with cs_doc_validate) applies the rules between fields:
  * dates in order and not in the future, personal IDs against their holder,
  * foreign parents.  Every problem is collected with its JSON pointer; nothing
- * stops at the first (DOMAIN §7).
+ * stops at the first (docs/domain.md §2).
  */
 #include "core/doc.h"
 
@@ -23,12 +23,12 @@
 #include "core/text.h"
 
 #define PATH_MAX_LEN CS_PROBLEM_PATH_MAX
-/* NFC; DOMAIN §5: nationality is the country's Vietnamese name. */
+/* NFC; docs/domain.md §6: nationality is the country's Vietnamese name. */
 #define VIETNAM "Việt Nam"
 #define TITLE_CHAIRMAN "Chủ tịch"
 #define TITLE_VICE_CHAIRMAN "Phó Chủ tịch"
 
-/* The exact key sets of each object (DOMAIN §7: exact key names). */
+/* The exact key sets of each object (docs/domain.md §2: exact names). */
 static const char *const birth_keys[] = { "type", "office", "registration",
 	"child", "mother", "father", "declarant", "signer", NULL };
 static const char *const death_keys[] = { "type", "office", "registration",
@@ -189,7 +189,7 @@ is_vietnam(const char *s)
 /*
  * "Viet Nam", "VIỆT NAM", "Vietnam": Vietnam spelt otherwise.  Caught because
  * a parent whose nationality is not exactly "Việt Nam" may omit the personal
- * ID (DOMAIN decision 7); a misspelling must not open that door.
+ * ID (docs/domain.md §6, decision 7); a misspelling must not open that door.
  */
 static int
 looks_like_vietnam(const char *s)
@@ -328,8 +328,8 @@ check_gender(struct check *c, const char *path, enum cs_gender g)
 }
 
 /*
- * A personal ID against its holder (DOMAIN §3); gender NONE and date_ok 0
- * leave out what is unknown or already reported.
+ * A personal ID against its holder (docs/domain.md §3); gender NONE and
+ * date_ok 0 leave out what is unknown or already reported.
  */
 static void
 check_pid(struct check *c, const char *path, const char *pid,
@@ -383,7 +383,7 @@ check_parent(struct check *c, const char *name, const struct cs_parent *p,
 		    child_birth, 1);
 	join(path, name, "nationality");
 	check_nationality(c, path, p->nationality);
-	/* DOMAIN decision 7: a foreigner may lack personal ID, ethnicity. */
+	/* docs/domain.md §6: a foreigner may lack personal ID, ethnicity. */
 	foreign = p->nationality != NULL && !is_vietnam(p->nationality);
 	join(path, name, "ethnicity");
 	if (p->ethnicity != NULL || !foreign)
@@ -413,7 +413,7 @@ check_birth(struct check *c, const struct cs_doc *doc, int reg_ok)
 	check_pid(c, "/child/personal_id", ch->personal_id, ch->gender,
 	    &ch->birth_date, ok, 1);
 
-	/* DOMAIN decision 1: the mother is required; the father is not. */
+	/* Decision 1 (docs/domain.md §9): mother required, father not. */
 	check_parent(c, "/mother", &doc->mother, CS_GENDER_FEMALE,
 	    &ch->birth_date, ok);
 	if (doc->father.present)
@@ -461,7 +461,7 @@ check_death(struct check *c, const struct cs_doc *doc, int reg_ok)
 			    "future (today is %s in Vietnam)", s, t);
 		}
 	}
-	/* DOMAIN §7: birth ≤ death ≤ notice ≤ registration. */
+	/* docs/domain.md §8: birth ≤ death ≤ notice ≤ registration. */
 	if (birth_ok && death_ok)
 		check_before(c, "/deceased/birth_date", &dc->birth_date,
 		    "the date of death", &death_day, 0);
@@ -809,8 +809,8 @@ parse_parent(struct parse *p, json_t *root, const char *key, int required,
 	text(p, o, path, "nationality", CS_TEXT_NAME, 0, 1,
 	    &par->nationality);
 	/*
-	 * DOMAIN decision 7: a foreign parent may have neither; when the
-	 * nationality itself is refused, do not pile on.
+	 * Decision 7 (docs/domain.md §6): a foreign parent may have neither;
+	 * when the nationality itself is refused, do not pile on.
 	 */
 	foreign = par->nationality == NULL || !is_vietnam(par->nationality);
 	text(p, o, path, "ethnicity", CS_TEXT_NAME, 0, !foreign,
@@ -908,7 +908,7 @@ parse_doc(struct parse *p, json_t *root, struct cs_doc *doc)
 			    "\"birth\" or \"death\"", type);
 	}
 	free(type);
-	/* The other type's keys are unknown keys (DOMAIN §7: exact names). */
+	/* The other type's keys are unknown keys (docs/domain.md §2). */
 	unknown_keys(p, root, "", keys);
 	text(p, root, "", "office", CS_TEXT_CODE, 0, 1, &doc->office);
 
@@ -978,8 +978,8 @@ cs_doc_json_load(const char *json, size_t len, json_t **out,
 	}
 	before = probs->n + probs->dropped;
 	/*
-	 * DOMAIN §6: jansson keeps the last of duplicate keys unless told;
-	 * NUL is allowed here only so that the field holding it is named.
+	 * docs/domain.md §2: jansson keeps the last of duplicate keys unless
+	 * told; NUL is allowed here only so that the field holding it is named.
 	 * Without JSON_DECODE_ANY and JSON_DISABLE_EOF_CHECK, the input is one
 	 * object or array with nothing after it.
 	 */

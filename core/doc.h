@@ -3,7 +3,7 @@
  * death extract (Trích lục khai tử), validated and normalised.
  *
  * Every string is UTF-8 in Unicode NFC, owned by the record.  The JSON input
- * format is the one of shared/samples (snake_case keys, ISO 8601 dates).
+ * format is the one of examples/ (snake_case keys, ISO 8601 dates).
  */
 #ifndef CS_DOC_H
 #define CS_DOC_H

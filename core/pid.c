@@ -1,6 +1,6 @@
 /*
  * core/pid.c — the 12-digit personal identification number; see pid.h and
- * DOMAIN §3.
+ * docs/domain.md §3.
  */
 #include "core/pid.h"
 
@@ -88,7 +88,7 @@ cs_pid_province(const char *prefix)
 	return NULL;
 }
 
-/* Exactly 12 ASCII digits: no NFKC folding of fullwidth digits (DOMAIN §3). */
+/* Exactly 12 ASCII digits, fullwidth digits not folded (docs/domain.md §3). */
 static int
 check_digits(const char *pid, struct cs_err *err)
 {
@@ -151,10 +151,10 @@ cs_pid_check_person(const char *pid, enum cs_gender gender, int birth_year,
 	g = pid[3] - '0';
 	yy = (pid[4] - '0') * 10 + (pid[5] - '0');
 	from = 1900 + 100 * (g / 2);
-	/* G mod 2 == 1 exactly when female (DOMAIN §3, check 4). */
+	/* G mod 2 == 1 exactly when female (docs/domain.md §3, check 3). */
 	sex_bad = gender != CS_GENDER_NONE &&
 	    (g % 2 == 1) != (gender == CS_GENDER_FEMALE);
-	/* (y − 1900) div 100 == G div 2 (check 3); no digit before 1900. */
+	/* (y − 1900) div 100 == G div 2 (check 4); no digit before 1900. */
 	century_bad = birth_year != 0 &&
 	    (birth_year < 1900 || (birth_year - 1900) / 100 != g / 2);
 	year_bad = birth_year != 0 && yy != birth_year % 100;

@@ -1,10 +1,10 @@
 /*
  * core/pid.h — the 12-digit personal identification number (số định danh cá
- * nhân), DOMAIN §3: PPP G YY RRRRRR.
+ * nhân), docs/domain.md §3: PPP G YY RRRRRR.
  *
  *   PPP     one of the 63 province codes of TT 07/2016 (where the birth was
  *           registered, not the place of birth); accepted forever, the 34
- *           post-2025 codes are a subset (DOMAIN decision 6); country codes
+ *           post-2025 codes are a subset (decision 6); country codes
  *           for births registered abroad are out of scope (decision 3)
  *   G       sex and century: even male, odd female; G div 2 = century
  *           counted from 1900 (0/1 1900–1999, 2/3 2000–2099, ... 8/9 to 2399)

@@ -1,9 +1,10 @@
 /*
- * core/text.c — the Vietnamese text rules of DOMAIN §6; see text.h.
+ * core/text.c — the Vietnamese text rules of docs/domain.md §7; see text.h.
  *
- * Order matters: NFC first (DOMAIN §6: macOS emits NFD, Windows-1258 a hybrid
- * of precomposed base vowels and combining tones), then every character rule
- * on the normalised form, so that what is checked is exactly what is signed.
+ * Order matters: NFC first (docs/domain.md §7: macOS emits NFD, Windows-1258
+ * a hybrid of precomposed base vowels and combining tones), then every
+ * character rule on the normalised form, so that what is checked is exactly
+ * what is signed.
  */
 #include "core/text.h"
 
@@ -80,7 +81,7 @@ check_char(utf8proc_int32_t c, utf8proc_int32_t prev, size_t pos,
 	else
 		snprintf(label, sizeof(label), "U+%04X", (unsigned)c);
 
-	/* DOMAIN §6: a look-alike NFC keeps; refuse it, never map silently. */
+	/* docs/domain.md §7: NFC keeps this look-alike; refuse, never map. */
 	if (c == 0x00D0)
 		return cs_err_set(err, CS_E_INVALID,
 		    "contains Ð U+00D0 (Icelandic Eth) at character %zu; "
@@ -151,7 +152,8 @@ first_invalid(const utf8proc_uint8_t *s, size_t len)
 /*
  * NFC of len bytes (STABLE: no change across Unicode versions).  Invalid UTF-8
  * is refused, never guessed: TCVN3, VNI and VISCII bytes are not UTF-8, and
- * decoding them as anything else gives junk such as "NguyÔn" (DOMAIN §6).
+ * decoding them as anything else gives junk such as "NguyÔn"
+ * (docs/domain.md §7).
  */
 int
 cs_text_nfc(const char *s, size_t len, char **out, size_t *outlen,

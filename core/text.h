@@ -1,10 +1,10 @@
 /*
- * core/text.h — the Vietnamese text rules of DOMAIN §6: UTF-8 only, Unicode
- * NFC, no control, format, unassigned or noncharacter code points, no Ð
- * (U+00D0) look-alike of Đ, single ASCII spaces, bounded length.
+ * core/text.h — the Vietnamese text rules of docs/domain.md §7: UTF-8 only,
+ * Unicode NFC, no control, format, unassigned or noncharacter code points,
+ * no Ð (U+00D0) look-alike of Đ, single ASCII spaces, bounded length.
  *
  * Apostrophes U+0027 and U+2019 are both accepted and kept as given
- * (DOMAIN decision 5).  Lengths count Unicode characters (code points) of the
+ * (decision 5).  Lengths count Unicode characters (code points) of the
  * NFC form, not bytes.
  */
 #ifndef CS_TEXT_H
@@ -61,8 +61,8 @@ size_t cs_text_chars(const char *s);
 
 /*
  * Upper-case for display, code point by code point (Vietnamese case maps
- * are one-to-one: ơ→Ơ, đ→Đ, ễ→Ễ; DOMAIN §6).  s must be valid UTF-8 (e.g.
- * cleaned by cs_text_clean); the result is in NFC.  Sign and compare the
+ * are one-to-one: ơ→Ơ, đ→Đ, ễ→Ễ; docs/domain.md §7).  s must be valid UTF-8
+ * (e.g. cleaned by cs_text_clean); the result is in NFC.  Sign and compare the
  * original, never this.  *out is owned by the caller.  CS_E_INVALID for
  * invalid UTF-8, CS_E_NOMEM.
  */

@@ -1,6 +1,7 @@
 /*
  * render/datewords.h — dates and times written in Vietnamese words, as the
- * civil-status forms require next to the digits ("Ghi bằng chữ", DOMAIN §2).
+ * civil-status forms require next to the digits ("Ghi bằng chữ",
+ * docs/domain.md §8).
  * The words are always generated here from the ISO values of the record,
  * never taken from a client.
  *
@@ -9,7 +10,7 @@
  *  - 10 is "mười", 11 "mười một", 14 "mười bốn", 15 "mười lăm";
  *  - tens from 2 on: "hai mươi"; a 1 after them is "mốt" (21 hai mươi mốt),
  *    a 5 is "lăm" (25 hai mươi lăm), a 4 is "bốn" (Northern profile, as
- *    DOMAIN §2 suggests: 24 hai mươi bốn) or "tư" (Southern: hai mươi tư);
+ *    docs/domain.md §8: 24 hai mươi bốn) or "tư" (Southern: hai mươi tư);
  *  - a zero tens digit after hundreds or thousands is "linh" (Northern
  *    profile) or "lẻ" (Southern), and the unit after it keeps its plain
  *    name: 2005 "hai nghìn không trăm linh năm", 2001 "… linh một";
@@ -18,8 +19,9 @@
  *    nghìn", 1900 "một nghìn chín trăm");
  *  - thousands are "nghìn" (Northern) or "ngàn" (Southern);
  *  - months: một, hai, ba, tư, năm, sáu, bảy, tám, chín, mười, mười một,
- *    mười hai (DOMAIN §2: month 1 is "tháng một", not "tháng giêng", which
- *    is the lunar calendar's name; month 4 is always "tháng tư");
+ *    mười hai (docs/domain.md §8: month 1 is "tháng một", not "tháng
+ *    giêng", which is the lunar calendar's name; month 4 is always "tháng
+ *    tư");
  *  - days are plain numbers after "ngày" (ngày một … ngày mười), without the
  *    spoken "mùng": the forms' written style.
  *

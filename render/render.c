@@ -149,7 +149,7 @@ rdoc_free(struct rdoc *r)
 	free(r);
 }
 
-/* Names in capitals for display only (DOMAIN §6); "" for an absent one. */
+/* Names in capitals for display only (docs/domain.md §7); "" if absent. */
 static int
 upper(const char *s, char **out, struct cs_err *err)
 {
@@ -166,7 +166,7 @@ capitalise(char *s)
 
 /*
  * "Đã chết vào lúc": hour and minute in digits and words, then the day.
- * An unknown hour is left blank on the form (DOMAIN decision 2).
+ * An unknown hour is left blank on the form (docs/domain.md §8, decision 2).
  */
 static int
 death_time(struct rdoc *r, struct cs_err *err)

@@ -1,12 +1,13 @@
 #!/bin/bash
 # make run: after the build and `make dev`, show civseal working on the dev
-# token: sign a sample birth certificate and a death extract, verify both.
+# token: sign an example birth certificate and a death extract (examples/),
+# verify both.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DEV=$ROOT/var/dev
 BIN=$ROOT/build/bin
-SAMPLES=$(cd "$ROOT/../shared/samples" && pwd)
+SAMPLES=$ROOT/examples
 OUT=$DEV/out
 mkdir -p "$OUT"
 
@@ -27,7 +28,12 @@ say "4. The same check by an independent implementation (xmlsec1)"
 run xmlsec1 --verify --trusted-pem "$DEV/trust.pem" --enabled-reference-uris empty "$OUT/birth-01.xml"
 
 say "5. A forged copy: the child's name changed after signing"
-sed 's|Nguyễn Ngọc Minh Châu|Nguyễn Ngọc Minh Anh|' "$OUT/birth-01.xml" >"$OUT/forged.xml"
+NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["child"]["full_name"])' "$SAMPLES/birth-01.json")
+sed "s|<FullName>$NAME</FullName>|<FullName>${NAME% *} Anh</FullName>|" "$OUT/birth-01.xml" >"$OUT/forged.xml"
+if cmp -s "$OUT/birth-01.xml" "$OUT/forged.xml"; then
+	echo "run-dev: the forged copy is not different; is examples/birth-01.json the signed one?" >&2
+	exit 1
+fi
 printf '$ civseal verify --config var/dev/civseal.conf %s\n' "$OUT/forged.xml"
 if "$BIN/civseal" verify --config "$DEV/civseal.conf" "$OUT/forged.xml"; then
 	echo "run-dev: the forged copy was accepted — this is a bug" >&2
@@ -87,7 +93,7 @@ CURL=(curl -sS -X POST "$URL/v1/documents"
 	-H 'Content-Type: application/json'
 	-H "Authorization: Bearer \$(cat var/dev/client.token)"
 	-H 'Idempotency-Key: make-run-birth-02'
-	--data-binary @../shared/samples/birth-02.json)
+	--data-binary @examples/birth-02.json)
 printf '$ %s\n' "${CURL[*]}"
 curl -sS -X POST "$URL/v1/documents" -H 'Content-Type: application/json' \
 	-H "Authorization: Bearer $(cat "$DEV/client.token")" \
@@ -132,7 +138,7 @@ the PIN file (mode 0600), the PKI (trust.pem, crl.pem, issuing-ca.pem,
 offices/), and civseal.conf.  Try:
 
   export SOFTHSM2_CONF=$DEV/softhsm2.conf
-  $BIN/civseal sign --config $DEV/civseal.conf --in ../shared/samples/birth-03.json --out /tmp/b3.xml
+  $BIN/civseal sign --config $DEV/civseal.conf --in $SAMPLES/birth-03.json --out /tmp/b3.xml
   $BIN/civseal verify --config $DEV/civseal.conf --register $DEV/register.db --json /tmp/b3.xml
   $BIN/civseal hsm list --module /usr/lib/softhsm/libsofthsm2.so --token civseal-dev --pin-file $DEV/pin
 

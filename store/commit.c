@@ -154,7 +154,7 @@ wq_do_put(const struct cs_commit *c, struct cs_audit_head *head,
 	}
 	if (r != 0)
 		return r;
-	/* DOMAIN.md §2: the number (số) is unique per office, book and type. */
+	/* docs/domain.md §2: the number (số) is unique per office, book, type. */
 	key[0] = d->office;
 	key[1] = d->type;
 	key[2] = d->reg_book;

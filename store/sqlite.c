@@ -53,7 +53,7 @@ static const char schema_sql[] =
     " superseded_by TEXT REFERENCES documents(id),"
     " xml BLOB,"
     " created_at TEXT NOT NULL,"
-    /* DOMAIN.md §2: the number (số) is unique per office, book and type. */
+    /* docs/domain.md §2: the number (số) is unique per office, book, type. */
     " UNIQUE (office, type, reg_book, reg_number)"
     ");"
     "CREATE UNIQUE INDEX documents_idem ON documents(client, idem_key)"

@@ -4,7 +4,23 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/build/bin
 DEV=$ROOT/var/dev
-SAMPLES=$(cd "$ROOT/../shared/samples" 2>/dev/null && pwd || echo "$ROOT/tests/samples")
+# The example registrations (examples/README.md).  VALID_SAMPLES: those whose
+# office holds a good dev certificate, which every verifier must accept;
+# REVOKED_SAMPLE: the one of the office whose certificate certs/dev-setup.sh
+# revokes, for the tests that show the refusal.
+SAMPLES=$ROOT/examples
+REVOKED_OFFICE=$(sed -n 's/^REVOKED=//p' "$ROOT/certs/dev-setup.sh")
+VALID_SAMPLES=()
+REVOKED_SAMPLE=
+while IFS='|' read -r office file; do
+	if [ "$office" = "$REVOKED_OFFICE" ]; then
+		REVOKED_SAMPLE=$file
+	else
+		VALID_SAMPLES+=("$file")
+	fi
+done < <(python3 -c 'import glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.json")):
+	print(json.load(open(f, encoding="utf-8"))["office"] + "|" + f)' "$SAMPLES")
 T=$ROOT/build/test-tmp/$(basename "$0" .sh)
 rm -rf "$T"
 mkdir -p "$T"
@@ -111,4 +127,10 @@ sample_with() {
 j=json.load(open(sys.argv[1]))
 exec(sys.argv[2])
 json.dump(j, open(sys.argv[3], "w"), ensure_ascii=False, indent=2)' "$1" "$2" "$3"
+}
+
+# office_key_type CODE: the key type certs/dev-setup.sh gives an office
+# ("ec-p256", "rsa-2048"), or nothing for an office it does not make.
+office_key_type() {
+	sed -n "s/^[[:space:]]*\"$1|\([^|]*\)|.*/\1/p" "$ROOT/certs/dev-setup.sh"
 }

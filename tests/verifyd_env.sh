@@ -110,9 +110,9 @@ vd_env_up() {
 	sample_with "$SAMPLES/birth-03.json" \
 		'j["child"]["full_name"]="<script>alert(1)</script> Lò \"Thị\" & <img src=x onerror=alert(2)>"' "$T/xss.json"
 	issue xss "$T/xss.json" || return 1
-	# 01-HANGBAC: its certificate is revoked (keyCompromise) in the CRL.
-	sample_with "$SAMPLES/birth-01.json" 'j["office"]="01-HANGBAC"; j["registration"]["number"]="9100"' "$T/hangbac.json"
-	issue hangbac "$T/hangbac.json" || return 1
+	# The revoked office's example: its certificate is revoked
+	# (keyCompromise) in the CRL.
+	issue hangbac "$REVOKED_SAMPLE" || return 1
 	curl -s -o "$T/rv.body" -X POST -H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
 		--data '{"reason":"Ghi sai ngày mất"}' "$SURL/v1/documents/$ID_revoked/revoke"
 	curl -s -o "$T/sup.body" -X POST -H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \

@@ -3,7 +3,7 @@
  * time.
  *
  * A civil-status document stays valid for decades while office certificates
- * expire and offices merge (DOMAIN.md §4): the question is not "is the
+ * expire and offices merge (docs/domain.md §4): the question is not "is the
  * certificate valid now" but "was it valid when the office signed".  So the
  * chain is verified with the verification time set to the document's signing
  * time, and a revocation counts according to its reason (table below).

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DEV=$ROOT/var/dev
 BIN=$ROOT/build/bin
-SAMPLES=$(cd "$ROOT/../shared/samples" && pwd)
+SAMPLES=$ROOT/examples
 SECS=${BENCH_SECONDS:-10}
 THREADS=$(nproc)
 CONNS=${BENCH_CONNECTIONS:-16}
@@ -41,9 +41,9 @@ field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 } >"$W/table.md"
 
 run=0
-for case in "01-BADINH birth-01" "48-HOACUONGBAC birth-02"; do
-	set -- $case
-	office=$1 sample=$2
+# birth-01: an EC P-256 office; birth-02: the RSA-2048 office (examples/README.md).
+for sample in birth-01 birth-02; do
+	office=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["office"])' "$SAMPLES/$sample.json")
 	run=$((run + 1))
 	raw=$("$ROOT/build/bench/bench_p11" --config "$DEV/civseal.conf" --office "$office" \
 		--threads "$THREADS" --seconds "$SECS")

@@ -16,7 +16,7 @@ exec(sys.argv[3])
 open(sys.argv[2],"w",encoding="utf-8").write(s)' "$1" "$2" "$3"
 }
 
-for s in "$SAMPLES"/*.json; do
+for s in "${VALID_SAMPLES[@]}"; do
 	n=$(basename "$s" .json)
 	if ! "$BIN/civseal" sign --config "$CONF" --in "$s" --out "$T/$n.xml" 2>"$T/sign.err"; then
 		not_ok "sign $n (needed for interop)"

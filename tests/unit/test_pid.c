@@ -1,4 +1,4 @@
-/* tests/unit/test_pid.c — core/pid.c: the 12-digit personal ID (DOMAIN §3). */
+/* tests/unit/test_pid.c — core/pid.c: the personal ID (docs/domain.md §3). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,7 +90,7 @@ static void
 test_pid_post_2025_codes_are_old_codes(void **state)
 {
 	(void)state;
-	/* DOMAIN §4: the 34 new codes are a subset (15 is Yên Bái's). */
+	/* docs/domain.md §4: the 34 new codes are a subset (15: Yên Bái's). */
 	assert_non_null(cs_pid_province("015"));
 	assert_non_null(cs_pid_province("024"));
 	assert_non_null(cs_pid_province("091"));

@@ -1,8 +1,10 @@
 /*
  * tests/unit/test_render.c — render/render.c: HTML and PDF from a document
  * record, with and without a seal, from many threads at once, and the
- * refusals.  The documents are built from the samples (../shared/samples or
- * $CIVSEAL_SAMPLES) without signing: rendering does not verify.
+ * refusals.  The documents are built from the example registrations
+ * (examples/, or $CIVSEAL_SAMPLES) without signing: rendering does not
+ * verify.  The expected words and capitals are known answers for
+ * examples/birth-01.json and death-01.json, written out by hand.
  */
 #define _GNU_SOURCE		/* memmem */
 #include <setjmp.h>
@@ -40,7 +42,7 @@ build(const char *sample, const char *seal, const char *edit_from,
 	size_t jlen, n;
 
 	snprintf(path, sizeof(path), "%s/%s.json", dir != NULL ? dir :
-	    "../shared/samples", sample);
+	    "examples", sample);
 	if (cs_file_read(path, 1 << 20, &json, &jlen, &e) != 0)
 		fail_msg("%s (set CIVSEAL_SAMPLES)", e.msg);
 	/* Every occurrence of edit_from becomes edit_to (longer addresses). */
@@ -83,15 +85,16 @@ test_render_html_birth_has_capitals_words_block_and_qr(void **state)
 	    0);
 	assert_int_equal(strlen(html), hlen);
 	assert_memory_equal(html, "<!DOCTYPE html>\n", 16);
-	assert_non_null(strstr(html, "<b>NGUYỄN NGỌC MINH CHÂU</b>"));
-	assert_non_null(strstr(html, "TRẦN THỊ THU HÀ"));
-	assert_non_null(strstr(html, "Ghi bằng chữ: Ngày mười hai tháng chín "
+	assert_non_null(strstr(html, "<b>VŨ HOÀNG BẢO NGỌC</b>"));
+	assert_non_null(strstr(html, "HOÀNG THỊ MAI ANH"));
+	/* Born 2025-10-18. */
+	assert_non_null(strstr(html, "Ghi bằng chữ: Ngày mười tám tháng mười "
 	    "năm hai nghìn không trăm hai mươi lăm<"));
 	assert_non_null(strstr(html, ">KT. CHỦ TỊCH<"));
 	assert_non_null(strstr(html, ">PHÓ CHỦ TỊCH<"));
-	assert_non_null(strstr(html, "Lê Văn Tuấn"));
+	assert_non_null(strstr(html, "Đinh Thị Thanh Vân"));
 	assert_non_null(strstr(html, "07:30:00 ngày 23/11/2026 (UTC+07:00)"));
-	assert_non_null(strstr(html, "Ngày 20 tháng 9 năm 2025"));
+	assert_non_null(strstr(html, "Ngày 27 tháng 10 năm 2025"));
 	assert_non_null(strstr(html, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
 	assert_null(strstr(html, "<script"));
 	free(html);
@@ -109,9 +112,10 @@ test_render_html_death_time_in_words(void **state)
 	xml = build("death-01", SEAL, NULL, NULL, &len);
 	assert_int_equal(render_html(xml, len, NULL, &html, &hlen, &e),
 	    0);
-	assert_non_null(strstr(html, "04 giờ 30 phút, ngày 03/10/2025"));
-	assert_non_null(strstr(html, "Bốn giờ ba mươi phút, ngày ba tháng "
-	    "mười năm hai nghìn không trăm hai mươi lăm"));
+	/* Died 2025-10-21T05:25:00+07:00. */
+	assert_non_null(strstr(html, "05 giờ 25 phút, ngày 21/10/2025"));
+	assert_non_null(strstr(html, "Năm giờ hai mươi lăm phút, ngày hai "
+	    "mươi mốt tháng mười năm hai nghìn không trăm hai mươi lăm"));
 	assert_non_null(strstr(html, "TRÍCH LỤC KHAI TỬ"));
 	free(html);
 	free(xml);

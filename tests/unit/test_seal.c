@@ -10,7 +10,7 @@
 
 #include "core/seal.h"
 
-/* A seal like the signer makes for ../shared/samples/birth-01.json. */
+/* A seal like the signer makes for a birth certificate (fixed test values). */
 static void
 sample_seal(struct cs_seal *s, enum cs_seal_alg alg)
 {

@@ -1,4 +1,4 @@
-/* tests/unit/test_text.c — core/text.c: Vietnamese text rules (DOMAIN §6). */
+/* tests/unit/test_text.c — core/text.c: Vietnamese text (docs/domain.md §7). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,7 +221,7 @@ static void
 test_text_both_apostrophes_kept(void **state)
 {
 	(void)state;
-	/* DOMAIN decision 5: U+0027 and U+2019 accepted and kept as given. */
+	/* Decision 5: U+0027 and U+2019 accepted and kept as given. */
 	assert_clean("H'Y\xe1\xba\xbfn Ni\xc3\xaa",
 	    "H'Y\xe1\xba\xbfn Ni\xc3\xaa");
 	assert_clean("H\xe2\x80\x99M\xc3\xb4ng", "H\xe2\x80\x99M\xc3\xb4ng");
